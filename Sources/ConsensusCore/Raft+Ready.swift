@@ -1,0 +1,55 @@
+/// Handing work to the caller and taking back its acknowledgement.
+extension Raft {
+    /// Whether ``ready()`` has anything to hand out.
+    public var hasReady: Bool {
+        !messages.isEmpty || !readStates.isEmpty || pendingSnapshot != nil
+            || log.stable < log.lastIndex
+            || currentHardState != persistedHardState
+            || currentSoftState != lastSoftState
+            || log.applied < min(log.committed, log.stable)
+    }
+
+    var currentHardState: HardState { HardState(term: term, vote: vote, commit: log.committed) }
+    var currentSoftState: SoftState { SoftState(role: role, leader: leader, term: term) }
+
+    /// The next batch of work. Messages and read states are handed out once; perform the batch
+    /// as ``Ready`` describes, then call ``advance(_:)``.
+    public mutating func ready() -> Ready {
+        let soft = currentSoftState
+        let hard = currentHardState
+        let rd = Ready(
+            softState: soft != lastSoftState ? soft : nil,
+            hardState: hard != persistedHardState ? hard : nil,
+            snapshot: pendingSnapshot,
+            entries: Array(log.unstableEntries),
+            messages: messages,
+            committedEntries: log.nextEntriesToApply(maxBytes: options.maxApplyBytesPerReady),
+            readStates: readStates)
+        messages = []
+        readStates = []
+        if let s = rd.softState { lastSoftState = s }
+        return rd
+    }
+
+    /// The caller has performed `rd`: its entries and hard state are durable, its messages sent
+    /// and its committed entries applied.
+    public mutating func advance(_ rd: Ready) {
+        if let hs = rd.hardState {
+            precondition(hs.term >= persistedHardState.term, "persisted term went back")
+            precondition(
+                hs.term > persistedHardState.term || persistedHardState.vote == nil || hs.vote == persistedHardState.vote,
+                "persisted vote changed within term \(hs.term)")
+            precondition(hs.commit >= persistedHardState.commit, "persisted commit went back")
+            persistedHardState = hs
+        }
+        if let snapshot = rd.snapshot, pendingSnapshot?.metadata == snapshot.metadata {
+            pendingSnapshot = nil
+        }
+        if let last = rd.entries.last { log.stableTo(last.index, term: last.term) }
+        if let last = rd.committedEntries.last { log.appliedTo(last.index) }
+        // The leader's own acknowledgement: what it just persisted counts toward a majority.
+        if role == .leader && !rd.entries.isEmpty {
+            if maybeCommit() { broadcastAppend() }
+        }
+    }
+}
