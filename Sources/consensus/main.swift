@@ -1,1 +1,3 @@
 import ConsensusCLI
+
+ConsensusCommand.main()

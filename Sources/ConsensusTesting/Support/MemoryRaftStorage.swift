@@ -26,9 +26,9 @@ public struct MemoryRaftStorage: Sendable {
     /// Step 1 of a ``Ready``: write the snapshot, the entries and the hard state.
     public mutating func persist(_ rd: Ready) {
         if let s = rd.snapshot {
+            // A snapshot from the leader replaces the whole log.
             snapshot = s
-            entries.removeAll { $0.index <= s.metadata.index }
-            if let first = entries.first, first.index != s.metadata.index + 1 { entries = [] }
+            entries = []
         }
         if let first = rd.entries.first {
             let base = snapshot.metadata.index
