@@ -42,9 +42,10 @@ public enum ConfigChange: Sendable, Hashable, CustomStringConvertible {
         return bytes
     }
 
-    /// Decodes ``encoded()``; `nil` for anything else.
+    /// Decodes ``encoded()`` (also the first nine bytes of a ``ConfigChangeEntry``); `nil` for
+    /// anything else.
     public init?(encoded bytes: [UInt8]) {
-        guard bytes.count == 9 else { return nil }
+        guard bytes.count >= 9 else { return nil }
         var id: UInt64 = 0
         for i in (1...8).reversed() { id = id << 8 | UInt64(bytes[i]) }
         switch bytes[0] {
@@ -63,4 +64,60 @@ public enum ConfigChangeError: Error, Sendable, Hashable {
     case notALearner(NodeID)
     case notAMember(NodeID)
     case lastVoter(NodeID)
+}
+
+/// What a configuration-change log entry carries: the change and the whole configuration that
+/// results from it. Carrying the result means a node that joins with an empty log learns the
+/// membership from the entry alone, without knowing the configuration the cluster started with.
+public struct ConfigChangeEntry: Sendable, Hashable {
+    public var change: ConfigChange
+    public var configuration: Configuration
+
+    public init(change: ConfigChange, configuration: Configuration) {
+        self.change = change
+        self.configuration = configuration
+    }
+
+    /// The change's nine bytes, then the voters and the learners, each a count and little-endian ids.
+    public func encoded() -> [UInt8] {
+        var bytes = change.encoded()
+        for group in [configuration.voters.sorted(), configuration.learners.sorted()] {
+            Self.append(UInt64(group.count), to: &bytes)
+            for id in group { Self.append(id, to: &bytes) }
+        }
+        return bytes
+    }
+
+    public init?(encoded bytes: [UInt8]) {
+        guard let change = ConfigChange(encoded: bytes) else { return nil }
+        var offset = 9
+        func read() -> UInt64? {
+            guard offset + 8 <= bytes.count else { return nil }
+            var v: UInt64 = 0
+            for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+            offset += 8
+            return v
+        }
+        var groups: [Set<NodeID>] = []
+        for _ in 0..<2 {
+            guard let count = read(), count <= UInt64(bytes.count) else { return nil }
+            var group = Set<NodeID>()
+            for _ in 0..<count {
+                guard let id = read(), id != 0 else { return nil }
+                group.insert(id)
+            }
+            groups.append(group)
+        }
+        guard offset == bytes.count, groups[0].isDisjoint(with: groups[1]) else { return nil }
+        self.change = change
+        self.configuration = Configuration(voters: groups[0], learners: groups[1])
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        var v = value
+        for _ in 0..<8 {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            v >>= 8
+        }
+    }
 }

@@ -100,6 +100,11 @@ struct Progress: Sendable {
         }
     }
 
+    /// Frees the oldest in-flight slot (used when appends may have been lost).
+    mutating func freeFirstInflight() {
+        if inflightCount > 0 { inflightStart += 1 }
+    }
+
     /// A successful response up to `index`. Returns false if it was stale.
     mutating func maybeUpdate(_ index: LogIndex) -> Bool {
         var updated = false

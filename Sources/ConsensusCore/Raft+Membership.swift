@@ -1,5 +1,6 @@
 /// Membership changes through the log, one server at a time (§4.1 of the dissertation).
 ///
+/// A configuration entry carries the whole resulting configuration (``ConfigChangeEntry``).
 /// A configuration takes effect on every node as soon as its entry is in that node's log,
 /// committed or not; if the entry is overwritten, the node falls back to the previous one. A
 /// leader accepts a change only when the previous one has committed and it has committed an entry
@@ -13,8 +14,13 @@ extension Raft {
         guard log.term(at: log.committed) == term, lastConfigurationIndex <= log.committed else {
             throw .configChangeInProgress
         }
-        if case .failure(let error) = configuration.applying(change) { throw .invalidConfigChange(error) }
-        appendAsLeader([Entry(term: term, index: 0, kind: .configChange, data: change.encoded())])
+        let next: Configuration
+        switch configuration.applying(change) {
+        case .success(let c): next = c
+        case .failure(let error): throw .invalidConfigChange(error)
+        }
+        let record = ConfigChangeEntry(change: change, configuration: next)
+        appendAsLeader([Entry(term: term, index: 0, kind: .configChange, data: record.encoded())])
         broadcastAppend()
         return log.lastIndex
     }
@@ -36,13 +42,10 @@ extension Raft {
             for i in max(index, log.firstIndex)...log.lastIndex {
                 let entry = log.entry(at: i)
                 guard entry.kind == .configChange else { continue }
-                guard let change = ConfigChange(encoded: entry.data) else {
+                guard let record = ConfigChangeEntry(encoded: entry.data) else {
                     preconditionFailure("undecodable configuration change at index \(i)")
                 }
-                switch current.applying(change) {
-                case .success(let next): current = next
-                case .failure(let error): preconditionFailure("configuration change at \(i) does not apply: \(error)")
-                }
+                current = record.configuration
                 configHistory.append((i, current))
             }
         }

@@ -133,6 +133,11 @@ extension Raft {
                 progress[from]!.becomeProbe()
             }
         }
+        if case .replicate = progress[from]!.state, progress[from]!.isPaused {
+            // The pipeline is full and may never drain if appends were lost: let one more probe
+            // through; a rejection then moves the follower back to probing.
+            progress[from]!.freeFirstInflight()
+        }
         if progress[from]!.match < log.lastIndex { sendAppend(to: from) }
         if readSequence > 0 { acknowledgeReads(from: from, upTo: readSequence) }
     }

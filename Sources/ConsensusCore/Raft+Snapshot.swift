@@ -43,6 +43,7 @@ extension Raft {
         latestSnapshot = snapshot
         pendingSnapshot = snapshot
         snapshotConfiguration = meta.configuration
+        configHistory = []
         rebuildConfiguration(from: log.firstIndex)
         send(to: from, .appendResponse(success: true, index: log.lastIndex, hintIndex: 0, hintTerm: 0))
     }

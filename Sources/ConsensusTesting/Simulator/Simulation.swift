@@ -1,0 +1,192 @@
+import ConsensusCore
+
+/// A deterministic simulation of a Raft cluster: real ``Raft`` cores, virtual time, and one seed
+/// for everything (election timeouts, message loss, delay, duplication and reordering,
+/// partitions, crashes, proposals, membership changes, leadership transfers).
+///
+/// After every tick it checks election safety, log matching, leader completeness and state
+/// machine safety; after the fault phase it heals the world and checks liveness (a leader, and a
+/// proposal committed on every member, within a bounded number of ticks). The same seed always
+/// gives the same run and the same trace.
+public struct Simulation: Sendable {
+    public let options: SimulationOptions
+    public private(set) var faults: FaultProfile
+    public private(set) var now: UInt64 = 0
+    public private(set) var trace: SimulationTrace
+
+    var rng: SplitMix64
+    var nodes: [SimulatedNode] = []
+    var network = SimulatedNetwork()
+    var checker = InvariantChecker()
+    var nextNodeID: NodeID
+    var nextProposal: UInt64 = 1
+    var swizzle: Swizzle?
+    /// Nodes that were members of a committed configuration at some point.
+    var committedMembers: Set<NodeID> = []
+    var stats = SimulationSummary()
+
+    /// Creates a run; `onTrace` receives every trace line as it happens.
+    public init(_ options: SimulationOptions, onTrace: (@Sendable (String) -> Void)? = nil) {
+        precondition(options.nodes >= 1, "a cluster needs at least one node")
+        self.options = options
+        var rng = SplitMix64(seed: options.seed)
+        self.faults = options.faults ?? FaultProfile.mixed(&rng)
+        self.rng = rng
+        self.trace = SimulationTrace(limit: options.traceLimit)
+        self.trace.sink = onTrace
+        let voters = Set((1...NodeID(options.nodes)))
+        for id in voters.sorted() {
+            var node = SimulatedNode(id: id, storage: MemoryRaftStorage(bootstrap: voters))
+            node.boot(options: options.raft, seed: self.rng.fork())
+            nodes.append(node)
+        }
+        nextNodeID = NodeID(options.nodes) + 1
+    }
+
+    // MARK: - Running
+
+    /// Runs the fault phase and then the liveness phase.
+    public mutating func run() throws(SimulationFailure) -> SimulationSummary {
+        record("start seed=\(options.seed) nodes=\(options.nodes) steps=\(options.steps) faults=\(describe(faults))")
+        do {
+            for _ in 0..<options.steps { try step(faults) }
+            try checkLiveness()
+        } catch let v {
+            throw SimulationFailure(seed: options.seed, tick: now, property: v.property, detail: v.detail,
+                                    trace: trace.tail(80), nodes: options.nodes, steps: options.steps)
+        }
+        stats.ticks = now
+        stats.committed = checker.committedCount
+        stats.messagesSent = network.sent
+        stats.messagesDropped = network.dropped
+        stats.traceDigest = trace.digest
+        stats.traceLines = trace.count
+        return stats
+    }
+
+    /// One tick: faults, due messages, a tick of every live node, and the checks.
+    mutating func step(_ profile: FaultProfile) throws(InvariantChecker.Violation) {
+        now += 1
+        try injectFaults(profile)
+        for m in network.takeDue(now: now, rng: &rng) {
+            guard let i = index(of: m.to), nodes[i].isUp, !network.isCut(m.from, m.to) else { continue }
+            nodes[i].raft!.step(m)
+            try drain(i, profile)
+        }
+        for i in nodes.indices where nodes[i].isUp {
+            nodes[i].raft!.tick()
+            try drain(i, profile)
+        }
+    }
+
+    /// Performs every pending batch of work of node `i`, checking what it persists, commits and
+    /// applies.
+    mutating func drain(_ i: Int, _ profile: FaultProfile) throws(InvariantChecker.Violation) {
+        guard var raft = nodes[i].raft else { return }
+        let id = nodes[i].id
+        defer { if nodes[i].raft != nil { nodes[i].raft = raft } }
+        while raft.hasReady {
+            let rd = raft.ready()
+            if let soft = rd.softState { try roleChanged(i, soft, raft) }
+            // 1. Persist.
+            try checker.persisted(id, rd.entries) { raft.term(at: $0) }
+            nodes[i].storage.persist(rd)
+            // Whatever the node now counts as committed must agree with the committed log.
+            if raft.commitIndex > nodes[i].knownCommit {
+                let from = max(nodes[i].knownCommit + 1, raft.firstIndex)
+                if from <= raft.commitIndex { try checker.committed(id, raft.entries(in: from...raft.commitIndex)) }
+                nodes[i].knownCommit = raft.commitIndex
+                if raft.isLeader { stats.leaderCommits += 1 }
+            }
+            if rng.chance(profile.crashMidReady) {
+                record("n\(id) crashes after persisting, before sending \(rd.messages.count) messages")
+                nodes[i].raft = nil
+                scheduleRestart(i)
+                return
+            }
+            // 2. Send.
+            for m in rd.messages { network.send(m, now: now, faults: profile, rng: &rng) }
+            // 3. Apply.
+            if let snap = rd.snapshot {
+                guard let decoded = SimulatedNode.decodeSnapshot(snap.data) else {
+                    throw .init(property: "state machine safety", detail: "n\(id) received an undecodable snapshot")
+                }
+                try checker.installed(id, index: decoded.index, state: decoded.state)
+                nodes[i].appliedIndex = decoded.index
+                nodes[i].state = decoded.state
+                nodes[i].snapshotIndex = decoded.index
+                record("n\(id) installs snapshot at \(decoded.index)")
+            }
+            for e in rd.committedEntries {
+                let after = InvariantChecker.fold(nodes[i].state, InvariantChecker.digest(e))
+                try checker.applied(id, e, appliedBefore: nodes[i].appliedIndex, stateAfter: after)
+                nodes[i].state = after
+                nodes[i].appliedIndex = e.index
+            }
+            raft.advance(rd)
+            // Compaction.
+            if nodes[i].appliedIndex >= nodes[i].snapshotIndex + LogIndex(profile.snapshotEvery) {
+                let data = SimulatedNode.encodeSnapshot(index: nodes[i].appliedIndex, state: nodes[i].state)
+                if let snap = raft.compact(upTo: nodes[i].appliedIndex, snapshotData: data) {
+                    nodes[i].storage.compact(snap)
+                    nodes[i].snapshotIndex = snap.metadata.index
+                }
+            }
+        }
+    }
+
+    private mutating func roleChanged(_ i: Int, _ soft: SoftState, _ raft: Raft) throws(InvariantChecker.Violation) {
+        let id = nodes[i].id
+        if soft.role == .leader {
+            try checker.leaderElected(id, term: soft.term)
+            try checker.checkLeaderCompleteness(raft)
+            stats.elections += 1
+            record("n\(id) becomes leader term=\(soft.term) log=\(raft.lastIndex) commit=\(raft.commitIndex) \(raft.configuration)")
+        } else if nodes[i].lastRole == .leader {
+            record("n\(id) steps down term=\(soft.term)")
+        }
+        nodes[i].lastRole = soft.role
+    }
+
+    // MARK: - Helpers
+
+    func index(of id: NodeID) -> Int? {
+        // Ids are dense and never reused: node `id` is at `id - 1`.
+        let i = Int(id) - 1
+        return i >= 0 && i < nodes.count ? i : nil
+    }
+
+    /// The node that is up and leads in the highest term, if any.
+    var currentLeader: Int? {
+        var best: Int?
+        for i in nodes.indices {
+            guard let r = nodes[i].raft, r.isLeader else { continue }
+            if best == nil || r.term > nodes[best!].raft!.term { best = i }
+        }
+        return best
+    }
+
+    mutating func record(_ text: String) { trace.record(now, text) }
+
+    func describe(_ f: FaultProfile) -> String {
+        "drop=\(f.messageDrop) dup=\(f.messageDuplicate) delay=\(f.maxDelayTicks) partition=\(f.partition) crash=\(f.crash) "
+            + "midready=\(f.crashMidReady) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
+    }
+}
+
+/// What a run did.
+public struct SimulationSummary: Sendable, Hashable {
+    public var ticks: UInt64 = 0
+    public var committed: LogIndex = 0
+    public var elections = 0
+    public var leaderCommits = 0
+    public var crashes = 0
+    public var partitions = 0
+    public var membershipChanges = 0
+    public var transfers = 0
+    public var proposals = 0
+    public var messagesSent = 0
+    public var messagesDropped = 0
+    public var traceDigest: UInt64 = 0
+    public var traceLines = 0
+}

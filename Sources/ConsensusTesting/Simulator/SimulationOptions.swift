@@ -1,0 +1,83 @@
+import ConsensusCore
+
+/// How hostile the simulated world is. Probabilities are per tick (or per message for the
+/// network ones).
+public struct FaultProfile: Sendable, Hashable {
+    public var messageDrop: Double = 0.02
+    public var messageDuplicate: Double = 0.02
+    /// Each message is delayed by 0...maxDelayTicks ticks, which also reorders them.
+    public var maxDelayTicks: Int = 3
+    /// Start a new partition (random bipartition, isolate the leader, or swizzle-clog).
+    public var partition: Double = 0.01
+    /// Heal all partitions.
+    public var heal: Double = 0.02
+    /// Crash a node (losing everything not persisted); it restarts 5...60 ticks later.
+    public var crash: Double = 0.005
+    /// Crash a node in the middle of handling a batch of work: after persisting, before sending.
+    public var crashMidReady: Double = 0.002
+    /// Submit a batch of 1...4 proposals to whoever leads.
+    public var propose: Double = 0.3
+    /// Propose a membership change (remove a voter, add a learner, promote a caught-up learner).
+    public var membershipChange: Double = 0.0
+    /// Ask the leader to transfer leadership to a random voter.
+    public var leadershipTransfer: Double = 0.0
+    /// Take a snapshot when this many entries were applied since the last one.
+    public var snapshotEvery: Int = 40
+
+    public init() {}
+
+    /// No faults at all: used once the fault phase is over, to check liveness.
+    public static var calm: FaultProfile {
+        var p = FaultProfile()
+        p.messageDrop = 0; p.messageDuplicate = 0; p.maxDelayTicks = 1
+        p.partition = 0; p.heal = 0; p.crash = 0; p.crashMidReady = 0
+        p.propose = 0.05; p.membershipChange = 0; p.leadershipTransfer = 0
+        return p
+    }
+
+    /// A mix chosen from the seed, so that many seeds cover many kinds of weather.
+    public static func mixed(_ rng: inout SplitMix64) -> FaultProfile {
+        var p = FaultProfile()
+        p.messageDrop = rng.pick([0, 0.01, 0.05, 0.15])
+        p.messageDuplicate = rng.pick([0, 0.02, 0.1])
+        p.maxDelayTicks = rng.pick([0, 1, 3, 8])
+        p.partition = rng.pick([0, 0.005, 0.02])
+        p.heal = rng.pick([0.01, 0.05])
+        p.crash = rng.pick([0, 0.003, 0.01])
+        p.crashMidReady = rng.pick([0, 0.001, 0.005])
+        p.propose = rng.pick([0.1, 0.3, 0.8])
+        p.membershipChange = rng.pick([0, 0, 0.02, 0.05])
+        p.leadershipTransfer = rng.pick([0, 0.005, 0.02])
+        p.snapshotEvery = rng.pick([10, 40, 1000])
+        return p
+    }
+}
+
+/// One simulated run.
+public struct SimulationOptions: Sendable {
+    public var seed: UInt64
+    public var nodes: Int = 3
+    /// Ticks with faults; then the world calms down and liveness is checked.
+    public var steps: Int = 300
+    /// A leader must be elected and a proposal committed everywhere within this many calm ticks.
+    public var livenessTicks: Int = 400
+    /// `nil`: draw a profile from the seed.
+    public var faults: FaultProfile?
+    public var raft: RaftOptions
+    /// Keep at most this many trace lines in memory (the last ones).
+    public var traceLimit: Int = 2000
+
+    public init(seed: UInt64, nodes: Int = 3, steps: Int = 300, faults: FaultProfile? = nil) {
+        self.seed = seed
+        self.nodes = nodes
+        self.steps = steps
+        self.faults = faults
+        var raft = RaftOptions()
+        raft.heartbeatTicks = 2
+        raft.electionTicksMin = 10
+        raft.electionTicksMax = 20
+        raft.maxInflightMessages = 8
+        raft.maxBytesPerMessage = 512
+        self.raft = raft
+    }
+}
