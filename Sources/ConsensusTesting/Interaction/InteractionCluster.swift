@@ -347,6 +347,19 @@ public final class InteractionCluster {
         return count
     }
 
+    /// Puts a second copy of every pending message on the wire, right after the first
+    /// (a network that duplicates).
+    public func duplicatePending() {
+        pending = pending.flatMap { [$0, $0] }
+        log("duplicated \(pending.count / 2) messages")
+    }
+
+    /// Reverses the order of the pending messages (a network that reorders).
+    public func reversePending() {
+        pending.reverse()
+        log("reversed \(pending.count) messages")
+    }
+
     /// Removes the pending messages that match `predicate` without delivering them.
     public func discard(where predicate: (Message) -> Bool) {
         pending.removeAll(where: predicate)
