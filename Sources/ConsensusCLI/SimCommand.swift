@@ -25,6 +25,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Ticks of faults before the world calms down and liveness is checked.")
     var steps: Int = 300
 
+    @Flag(help: "Also trace every delivered message (verbose).")
+    var messages = false
+
     @Flag(help: "Print only the summary, not the trace.")
     var quiet = false
 
@@ -40,7 +43,9 @@ struct SimCommand: ParsableCommand {
             let verbose = seeds == 1 && !quiet
             var printer: (@Sendable (String) -> Void)?
             if verbose { printer = { @Sendable line in print(line) } }
-            var sim = Simulation(SimulationOptions(seed: s, nodes: nodes, steps: steps), onTrace: printer)
+            var options = SimulationOptions(seed: s, nodes: nodes, steps: steps)
+            options.traceMessages = messages
+            var sim = Simulation(options, onTrace: printer)
             do throws(SimulationFailure) {
                 let summary = try sim.run()
                 print("seed \(s): ok  ticks=\(summary.ticks) committed=\(summary.committed) elections=\(summary.elections) "

@@ -47,13 +47,13 @@ struct SimulatedNetwork: Sendable {
         inFlight += 1
     }
 
-    /// What is due now, in a seeded random order.
-    mutating func takeDue(now: UInt64, rng: inout SplitMix64) -> [Message] {
+    /// What is due now, in a seeded random order when `reorder` is set, else in sending order.
+    mutating func takeDue(now: UInt64, reorder: Bool, rng: inout SplitMix64) -> [Message] {
         let slot = Int(now % UInt64(wheel.count))
         var due = wheel[slot]
         wheel[slot] = []
         inFlight -= due.count
-        if due.count > 1 { due.shuffle(using: &rng) }
+        if reorder && due.count > 1 { due.shuffle(using: &rng) }
         return due
     }
 }

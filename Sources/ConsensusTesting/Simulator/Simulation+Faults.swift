@@ -31,6 +31,11 @@ extension Simulation {
                 scheduleRestart(i)
             }
         }
+        if rng.chance(p.leaderCrash), let l = currentLeader {
+            record("n\(nodes[l].id) (leader) crashes")
+            nodes[l].raft = nil
+            scheduleRestart(l)
+        }
         if rng.chance(p.membershipChange) { try changeMembership() }
         if rng.chance(p.leadershipTransfer) { try transferLeadership() }
         if rng.chance(p.propose) { try proposeBatch(count: rng.int(in: 1...4)) }

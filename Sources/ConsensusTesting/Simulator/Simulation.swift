@@ -28,9 +28,14 @@ public struct Simulation: Sendable {
     /// Creates a run; `onTrace` receives every trace line as it happens.
     public init(_ options: SimulationOptions, onTrace: (@Sendable (String) -> Void)? = nil) {
         precondition(options.nodes >= 1, "a cluster needs at least one node")
-        self.options = options
+        var options = options
         var rng = SplitMix64(seed: options.seed)
         self.faults = options.faults ?? FaultProfile.mixed(&rng)
+        if options.varyFlowControl {
+            options.raft.maxBytesPerMessage = rng.pick([40, 100, 512, 4096])
+            options.raft.maxInflightMessages = rng.pick([1, 2, 8, 64])
+        }
+        self.options = options
         self.rng = rng
         self.trace = SimulationTrace(limit: options.traceLimit)
         self.trace.sink = onTrace
@@ -47,7 +52,8 @@ public struct Simulation: Sendable {
 
     /// Runs the fault phase and then the liveness phase.
     public mutating func run() throws(SimulationFailure) -> SimulationSummary {
-        record("start seed=\(options.seed) nodes=\(options.nodes) steps=\(options.steps) faults=\(describe(faults))")
+        record("start seed=\(options.seed) nodes=\(options.nodes) steps=\(options.steps) faults=\(describe(faults)) "
+            + "maxBytesPerMessage=\(options.raft.maxBytesPerMessage) maxInflight=\(options.raft.maxInflightMessages)")
         do {
             for _ in 0..<options.steps { try step(faults) }
             try checkLiveness()
@@ -68,8 +74,9 @@ public struct Simulation: Sendable {
     mutating func step(_ profile: FaultProfile) throws(InvariantChecker.Violation) {
         now += 1
         try injectFaults(profile)
-        for m in network.takeDue(now: now, rng: &rng) {
+        for m in network.takeDue(now: now, reorder: profile.reorder, rng: &rng) {
             guard let i = index(of: m.to), nodes[i].isUp, !network.isCut(m.from, m.to) else { continue }
+            if options.traceMessages { record("\(m)") }
             nodes[i].raft!.step(m)
             try drain(i, profile)
         }
@@ -170,7 +177,7 @@ public struct Simulation: Sendable {
 
     func describe(_ f: FaultProfile) -> String {
         "drop=\(f.messageDrop) dup=\(f.messageDuplicate) delay=\(f.maxDelayTicks) partition=\(f.partition) crash=\(f.crash) "
-            + "midready=\(f.crashMidReady) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
+            + "leadercrash=\(f.leaderCrash) midready=\(f.crashMidReady) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
     }
 }
 

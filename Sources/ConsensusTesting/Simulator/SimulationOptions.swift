@@ -5,14 +5,18 @@ import ConsensusCore
 public struct FaultProfile: Sendable, Hashable {
     public var messageDrop: Double = 0.02
     public var messageDuplicate: Double = 0.02
-    /// Each message is delayed by 0...maxDelayTicks ticks, which also reorders them.
+    /// Each message is delayed by 1...(1 + maxDelayTicks) ticks, which also reorders them.
     public var maxDelayTicks: Int = 3
+    /// Shuffle messages that are due in the same tick.
+    public var reorder = true
     /// Start a new partition (random bipartition, isolate the leader, or swizzle-clog).
     public var partition: Double = 0.01
     /// Heal all partitions.
     public var heal: Double = 0.02
     /// Crash a node (losing everything not persisted); it restarts 5...60 ticks later.
     public var crash: Double = 0.005
+    /// Crash whoever leads (leader churn: the Figure 8 scenarios need it).
+    public var leaderCrash: Double = 0.0
     /// Crash a node in the middle of handling a batch of work: after persisting, before sending.
     public var crashMidReady: Double = 0.002
     /// Submit a batch of 1...4 proposals to whoever leads.
@@ -29,8 +33,8 @@ public struct FaultProfile: Sendable, Hashable {
     /// No faults at all: used once the fault phase is over, to check liveness.
     public static var calm: FaultProfile {
         var p = FaultProfile()
-        p.messageDrop = 0; p.messageDuplicate = 0; p.maxDelayTicks = 1
-        p.partition = 0; p.heal = 0; p.crash = 0; p.crashMidReady = 0
+        p.messageDrop = 0; p.messageDuplicate = 0; p.maxDelayTicks = 0; p.reorder = false
+        p.partition = 0; p.heal = 0; p.crash = 0; p.leaderCrash = 0; p.crashMidReady = 0
         p.propose = 0.05; p.membershipChange = 0; p.leadershipTransfer = 0
         return p
     }
@@ -45,6 +49,7 @@ public struct FaultProfile: Sendable, Hashable {
         p.heal = rng.pick([0.01, 0.05])
         p.crash = rng.pick([0, 0.003, 0.01])
         p.crashMidReady = rng.pick([0, 0.001, 0.005])
+        p.leaderCrash = rng.pick([0, 0, 0.01, 0.03])
         p.propose = rng.pick([0.1, 0.3, 0.8])
         p.membershipChange = rng.pick([0, 0, 0.02, 0.05])
         p.leadershipTransfer = rng.pick([0, 0.005, 0.02])
@@ -59,11 +64,17 @@ public struct SimulationOptions: Sendable {
     public var nodes: Int = 3
     /// Ticks with faults; then the world calms down and liveness is checked.
     public var steps: Int = 300
-    /// A leader must be elected and a proposal committed everywhere within this many calm ticks.
-    public var livenessTicks: Int = 400
+    /// A leader must be elected and a proposal committed everywhere within this many calm ticks
+    /// (enough for a follower to catch up on a long backlog one small message at a time).
+    public var livenessTicks: Int = 1000
     /// `nil`: draw a profile from the seed.
     public var faults: FaultProfile?
     public var raft: RaftOptions
+    /// Draw message size and pipeline bounds from the seed too (small bounds split the log into
+    /// many appends, which is where commit-rule bugs hide).
+    public var varyFlowControl = true
+    /// Record every delivered message in the trace (verbose).
+    public var traceMessages = false
     /// Keep at most this many trace lines in memory (the last ones).
     public var traceLimit: Int = 2000
 
@@ -78,6 +89,8 @@ public struct SimulationOptions: Sendable {
         raft.electionTicksMax = 20
         raft.maxInflightMessages = 8
         raft.maxBytesPerMessage = 512
+        // Back-pressure: a leader refuses proposals while this many are uncommitted.
+        raft.maxUncommittedEntries = 256
         self.raft = raft
     }
 }
