@@ -12,7 +12,7 @@ import Testing
 struct SimulatorSeedTests {
     /// Runs the seeds of one test; records at most three failures (each shrunk to its shortest
     /// run) and stops.
-    func runSeeds(_ first: UInt64, count: Int, nodes: Int, steps: Int = 300, slot: Int,
+    func runSeeds(_ first: UInt64, count: Int, nodes: Int, steps: Int = 300, slot: Int, filter: String = #function,
                   profile: ((inout SplitMix64) -> FaultProfile)? = nil,
                   tune: ((inout SimulationOptions) -> Void)? = nil) {
         let env = ProcessInfo.processInfo.environment
@@ -25,7 +25,8 @@ struct SimulatorSeedTests {
         }
         var failures = 0
         for seed in seeds {
-            CrashReporter.running(seed: seed, nodes: nodes, steps: steps, slot: slot)
+            let name = String(filter.prefix { $0 != "(" })
+            CrashReporter.running(seed: seed, replay: "CONSENSUS_SEED=\(seed) swift test --filter SimulatorSeedTests/\(name)", slot: slot)
             var options = SimulationOptions(seed: seed, nodes: nodes, steps: steps)
             tune?(&options)
             if let profile {
@@ -38,7 +39,7 @@ struct SimulatorSeedTests {
                 continue
             }
             if let failure = Simulation.runShrinking(options) {
-                Issue.record("\(failure)")
+                Issue.record("\(failure)\nreplay this test's run: CONSENSUS_SEED=\(seed) swift test --filter SimulatorSeedTests/\(name)")
                 failures += 1
                 if failures >= 3 { break }
             }
