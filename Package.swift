@@ -5,17 +5,33 @@ let package = Package(
     name: "swift-consensus",
     products: [
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
+        .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
         .executable(name: "consensus", targets: ["consensus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
         .target(name: "ConsensusCore"),
+        // Durable state behind a protocol; an in-memory store for tests and embedded demos.
+        .target(name: "ConsensusStorage", dependencies: ["ConsensusCore"]),
+        // The peer messages and an in-memory network with fault injection.
+        .target(name: "ConsensusNetwork", dependencies: ["ConsensusCore"]),
+        // The runtime: replicated key-value state machine, node actor, ConsensusTrait facade.
+        .target(
+            name: "Consensus",
+            dependencies: [
+                "ConsensusCore", "ConsensusStorage", "ConsensusNetwork",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Deterministic simulator and checkers. No real I/O.
-        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore"]),
+        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
         .target(
             name: "ConsensusCLI",
@@ -28,5 +44,8 @@ let package = Package(
         .executableTarget(name: "consensus", dependencies: ["ConsensusCLI"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTestingTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
+        .testTarget(name: "ConsensusStorageTests", dependencies: ["ConsensusCore", "ConsensusStorage"]),
+        .testTarget(name: "ConsensusNetworkTests", dependencies: ["ConsensusCore", "ConsensusNetwork"]),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage"]),
     ]
 )

@@ -1,3 +1,5 @@
+import ConsensusCore
+
 /// The readable record of a run: one line per interesting event, each stamped with its tick.
 /// It keeps the last `limit` lines and a digest of all of them, so two runs can be compared.
 public struct SimulationTrace: Sendable {

@@ -1,7 +1,8 @@
 import ConsensusCore
 
-/// What a node has on "disk" in tests and in the simulator: the persisted hard state, the latest
-/// snapshot and the entries after it. It performs the persist duty of a ``Ready``.
+/// A node's persisted state as a value (used by `MemoryStorage`, the simulator and tests): the
+/// hard state, the latest snapshot and the entries after it. It performs the persist duty of a
+/// ``Ready``.
 public struct MemoryRaftStorage: Sendable {
     public private(set) var hardState: HardState
     public private(set) var snapshot: Snapshot
@@ -25,18 +26,24 @@ public struct MemoryRaftStorage: Sendable {
 
     /// Step 1 of a ``Ready``: write the snapshot, the entries and the hard state.
     public mutating func persist(_ rd: Ready) {
-        if let s = rd.snapshot {
+        persist(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot)
+    }
+
+    /// Writes the snapshot (which replaces the whole log), then the entries (replacing any
+    /// suffix they overlap), then the hard state.
+    public mutating func persist(hardState: HardState?, entries new: [Entry], snapshot s: Snapshot?) {
+        if let s {
             // A snapshot from the leader replaces the whole log.
             snapshot = s
             entries = []
         }
-        if let first = rd.entries.first {
+        if let first = new.first {
             let base = snapshot.metadata.index
             precondition(first.index > base && first.index <= lastIndex + 1, "persisting \(first.index) leaves a gap after \(lastIndex)")
             entries.removeSubrange(Int(first.index - base - 1)...)
-            entries.append(contentsOf: rd.entries)
+            entries.append(contentsOf: new)
         }
-        if let hs = rd.hardState { hardState = hs }
+        if let hs = hardState { self.hardState = hs }
     }
 
     /// Stores a snapshot taken by the application and drops the entries it covers.

@@ -1,4 +1,4 @@
-import ConsensusCore
+
 
 /// Draws the simulator makes, all from one seeded generator so that a run replays exactly.
 extension SplitMix64 {

@@ -1,0 +1,31 @@
+import ConsensusCore
+
+/// Where a node keeps what must survive a crash: hard state, log entries and snapshots.
+///
+/// The runtime calls these from one task at a time. `persist` must not return before what it
+/// wrote is durable (for a file store: fsync), because the node acknowledges and votes right
+/// after it returns.
+public protocol Storage: AnyObject, Sendable {
+    /// Whether the store holds any state yet. A node with an empty store bootstraps or joins;
+    /// one with state restarts from it.
+    func hasState() throws -> Bool
+
+    /// Everything a restarting node needs: hard state, latest snapshot, entries after it.
+    func load() throws -> PersistentState
+
+    /// Step 1 of a `Ready`: write the snapshot (which replaces the whole log), then the entries
+    /// (each replaces any stored entry with the same or a higher index), then the hard state,
+    /// durably.
+    func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws
+
+    /// Stores a snapshot the application took of its own state and drops the entries it covers.
+    func saveSnapshot(_ snapshot: Snapshot) throws
+}
+
+extension Storage {
+    /// Performs the persist duty of a `Ready`.
+    public func persist(_ rd: Ready) throws {
+        if rd.hardState == nil && rd.entries.isEmpty && rd.snapshot == nil { return }
+        try persist(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot)
+    }
+}
