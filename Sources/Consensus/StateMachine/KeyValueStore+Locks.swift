@@ -1,0 +1,82 @@
+// Locks with expiry and fencing tokens. Expiry is judged only against the store clock (the
+// leader-stamped entry time), never a member's own clock, so every member decides the same.
+
+/// A lock's state: its last fencing token (kept after release and expiry) and the current grant.
+struct LockRecord: Sendable, Hashable, Codable {
+    /// The token of the latest grant; the next grant gets `lastToken + 1`.
+    var lastToken: UInt64
+    /// The latest grant, until released. It may have expired: see ``KeyValueStore/lock(_:)``.
+    var grant: LockGrant?
+}
+
+extension KeyValueStore {
+    /// The current holder of lock `name`, if it is held and has not expired at ``clock``.
+    public func lock(_ name: String) -> LockGrant? {
+        guard let grant = locks[name]?.grant, clock < grant.expiresAt else { return nil }
+        return grant
+    }
+
+    /// Every lock held and not expired at ``clock``, sorted by name.
+    public var heldLocks: [LockGrant] {
+        locks.keys.sorted().compactMap(lock)
+    }
+
+    /// The fencing token of the latest grant of lock `name` (0 if never granted).
+    public func lastLockToken(_ name: String) -> UInt64 {
+        locks[name]?.lastToken ?? 0
+    }
+
+    /// Grants the lock if it is free or expired (new token, expiry `clock + ttl`); returns the
+    /// current grant unchanged if `holder` already holds it (an idempotent retry); refuses (`nil`)
+    /// if someone else holds it.
+    mutating func acquireLock(name: String, holder: String, ttlMilliseconds: Int64) -> OperationResult {
+        if let reason = Self.invalidLockArguments(name: name, holder: holder, ttlMilliseconds: ttlMilliseconds) {
+            return .rejected(reason: reason)
+        }
+        var record = locks[name] ?? LockRecord(lastToken: 0, grant: nil)
+        if let current = lock(name) {
+            return .lock(current.holder == holder ? current : nil)
+        }
+        record.lastToken += 1
+        let grant = LockGrant(name: name, holder: holder, token: record.lastToken, expiresAt: expiry(after: ttlMilliseconds))
+        record.grant = grant
+        locks[name] = record
+        return .lock(grant)
+    }
+
+    /// Extends the grant to `clock + ttl` if `holder` and `token` match and it has not expired;
+    /// refuses (`nil`) otherwise.
+    mutating func renewLock(name: String, holder: String, token: UInt64, ttlMilliseconds: Int64) -> OperationResult {
+        if let reason = Self.invalidLockArguments(name: name, holder: holder, ttlMilliseconds: ttlMilliseconds) {
+            return .rejected(reason: reason)
+        }
+        guard var grant = lock(name), grant.holder == holder, grant.token == token else { return .lock(nil) }
+        grant.expiresAt = expiry(after: ttlMilliseconds)
+        locks[name]!.grant = grant
+        return .lock(grant)
+    }
+
+    /// Frees the lock if `holder` and `token` match its latest grant (even if that grant has just
+    /// expired: nobody else took it); returns `false` otherwise. The token counter is kept.
+    mutating func releaseLock(name: String, holder: String, token: UInt64) -> OperationResult {
+        guard let grant = locks[name]?.grant, grant.holder == holder, grant.token == token else {
+            return .lockReleased(false)
+        }
+        locks[name]!.grant = nil
+        return .lockReleased(true)
+    }
+
+    /// `clock + ttl`, saturating at `Int64.max`.
+    private func expiry(after ttlMilliseconds: Int64) -> Int64 {
+        let (sum, overflow) = clock.addingReportingOverflow(ttlMilliseconds)
+        return overflow ? .max : sum
+    }
+
+    /// Why these lock arguments are invalid, or `nil` if they are fine.
+    private static func invalidLockArguments(name: String, holder: String, ttlMilliseconds: Int64) -> String? {
+        if name.isEmpty { return "a lock name must not be empty" }
+        if holder.isEmpty { return "a lock holder must not be empty" }
+        if ttlMilliseconds <= 0 { return "a lock ttl must be positive, got \(ttlMilliseconds) ms" }
+        return nil
+    }
+}

@@ -1,0 +1,32 @@
+extension ConsensusValue {
+    /// The form this value takes after a trip through JSON, which has a single number type:
+    /// a ``double(_:)`` holding a whole number that fits `Int64` (including `-0.0`) becomes an
+    /// ``int(_:)``; arrays and objects are canonicalised element by element.
+    ///
+    /// The key-value store stores and compares canonical values, so a member that applies a
+    /// command straight from memory and one that decoded it from the log (or a snapshot) hold
+    /// identical state.
+    public var canonical: ConsensusValue {
+        switch self {
+        case .double(let value):
+            if let whole = Int64(exactly: value) { return .int(whole) }
+            return self
+        case .array(let elements):
+            return .array(elements.map(\.canonical))
+        case .object(let members):
+            return .object(members.mapValues(\.canonical))
+        case .null, .bool, .int, .string:
+            return self
+        }
+    }
+
+    /// `false` if the value holds a NaN or an infinite double anywhere, which JSON cannot express.
+    public var isRepresentableInJSON: Bool {
+        switch self {
+        case .double(let value): return value.isFinite
+        case .array(let elements): return elements.allSatisfy(\.isRepresentableInJSON)
+        case .object(let members): return members.values.allSatisfy(\.isRepresentableInJSON)
+        case .null, .bool, .int, .string: return true
+        }
+    }
+}
