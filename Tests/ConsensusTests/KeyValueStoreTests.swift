@@ -41,6 +41,16 @@ struct KeyValueStoreBasicTests {
         #expect(driver.store.appliedIndex == 2)
     }
 
+    @Test func theDocumentationExampleOfKeyValueStoreRuns() {
+        var store = KeyValueStore()
+        let command = Command(id: ProposalID(node: 1, sequence: 1), time: 1_000,
+                              operation: .put(key: "config", value: ["maxPlayers": 10]))
+        let (result, changes) = store.apply(command, at: 1)
+        #expect(store.get("config")?.revision == 1)
+        #expect(result == .put(previous: nil))
+        #expect(changes.map(\.key) == ["config"])
+    }
+
     @Test func everyWriteSetsTheRevisionToItsIndexAndOtherKeysKeepTheirs() {
         var driver = StoreDriver()
         driver.apply(.put(key: "a", value: 1))
