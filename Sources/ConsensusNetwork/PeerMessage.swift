@@ -7,6 +7,10 @@ public enum PeerMessage: Sendable, Hashable {
     /// A client's command submitted on a follower, for the leader to propose. `command` is the
     /// encoded command (the runtime's format); the outcome reaches the follower through the log.
     case forward(command: [UInt8], hops: Int)
+    /// Liveness probes between every pair of members (Raft followers never talk to each other,
+    /// so without these a follower could not tell which peers it can reach).
+    case ping(sequence: UInt64)
+    case pong(sequence: UInt64)
 
     /// Bytes of entry and snapshot payload carried (what compression shrinks).
     public var payloadBytes: Int {
@@ -19,6 +23,8 @@ public enum PeerMessage: Sendable, Hashable {
             }
         case .forward(let command, _):
             return command.count
+        case .ping, .pong:
+            return 0
         }
     }
 }

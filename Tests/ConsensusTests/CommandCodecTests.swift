@@ -5,7 +5,7 @@ import Testing
 
 @Suite("CommandCodec")
 struct CommandCodecTests {
-    static let everyOperation: [Consensus.Operation] = [
+    static let everyOperation: [StoreOperation] = [
         .put(key: "config", value: ["maxPlayers": 10, "none": nil]),
         .delete(key: "config"),
         .compareAndSwap(key: "k", expected: nil, new: 1),
@@ -26,7 +26,7 @@ struct CommandCodecTests {
     ]
 
     @Test(arguments: everyOperation)
-    func roundTripWithoutCompression(operation: Consensus.Operation) throws {
+    func roundTripWithoutCompression(operation: StoreOperation) throws {
         let command = Command(id: ProposalID(node: 0x3f2a, sequence: 17), time: 1_700_000_000_000, operation: operation)
         let bytes = try CommandCodec.encode(command, compressAbove: nil)
         #expect(bytes.first == 0)
@@ -34,7 +34,7 @@ struct CommandCodecTests {
     }
 
     @Test(arguments: everyOperation)
-    func roundTripWithCompressionThresholdZero(operation: Consensus.Operation) throws {
+    func roundTripWithCompressionThresholdZero(operation: StoreOperation) throws {
         let command = Command(id: ProposalID(node: .max, sequence: .max), time: .min, operation: operation)
         let bytes = try CommandCodec.encode(command, compressAbove: 0)
         #expect(try CommandCodec.decode(bytes) == command)

@@ -9,7 +9,7 @@ struct StoreDriver {
 
     /// Applies `operation` at the next index, stamped with `time` (default: the store's clock).
     @discardableResult
-    mutating func apply(_ operation: Operation, time: Int64? = nil) -> (result: OperationResult, changes: [KeyValueStore.Change]) {
+    mutating func apply(_ operation: StoreOperation, time: Int64? = nil) -> (result: OperationResult, changes: [KeyValueStore.Change]) {
         sequence += 1
         let command = Command(id: ProposalID(node: 1, sequence: sequence), time: time ?? store.clock, operation: operation)
         return store.apply(command, at: store.appliedIndex + 1)
@@ -117,16 +117,16 @@ struct KeyValueStoreBasicTests {
     }
 
     @Test func operationKeysListTouchedKeysOnceInOrder() {
-        let transaction = Operation.transaction(Transaction(
+        let transaction = StoreOperation.transaction(Transaction(
             conditions: [.exists(key: "a")], success: [.put(key: "b", value: 1), .put(key: "a", value: 2)],
             failure: [.counterBatch([CounterDelta(name: "c", delta: 1)])]))
         #expect(transaction.keys == ["a", "b", "c"])
-        #expect(Operation.lockAcquire(name: "l", holder: "h", ttlMilliseconds: 1).keys == [])
-        #expect(Operation.compareAndSwap(key: "k", expected: nil, new: 1).keys == ["k"])
+        #expect(StoreOperation.lockAcquire(name: "l", holder: "h", ttlMilliseconds: 1).keys == [])
+        #expect(StoreOperation.compareAndSwap(key: "k", expected: nil, new: 1).keys == ["k"])
     }
 
     @Test func theSameCommandsGiveTheSameStoreWhetherAppliedFromMemoryOrFromTheCodec() throws {
-        let operations: [Operation] = [
+        let operations: [StoreOperation] = [
             .put(key: "a", value: ["n": 3.0, "m": [1.0, 2.5]]), .counterAdd(name: "c", delta: 4),
             .lockAcquire(name: "l", holder: "h", ttlMilliseconds: 10),
             .compareAndSwap(key: "a", expected: ["n": 3, "m": [1, 2.5]], new: 7.0),
@@ -308,7 +308,7 @@ struct KeyValueStoreTransactionTests {
 
     @Test func nestedTransactionsAreRefused() {
         var driver = StoreDriver()
-        let inner = Operation.transaction(Transaction(conditions: [], success: [.put(key: "x", value: 1)]))
+        let inner = StoreOperation.transaction(Transaction(conditions: [], success: [.put(key: "x", value: 1)]))
         let outcome = driver.apply(.transaction(Transaction(conditions: [], success: [.put(key: "a", value: 1)], failure: [inner])))
         #expect(outcome.result == .rejected(reason: "failure operation 0: transactions cannot be nested"))
         #expect(driver.store.count == 0)

@@ -6,14 +6,14 @@ public struct Command: Sendable, Hashable, Codable {
     /// = max(previous clock, command.time) so time is monotonic along the log and identical on every member.
     public var time: Int64
     /// The state change to apply.
-    public var operation: Operation
+    public var operation: StoreOperation
 
     /// Creates a command.
     /// - Parameters:
     ///   - id: the proposal id.
     ///   - time: the leader's time in milliseconds since 1970.
     ///   - operation: the state change.
-    public init(id: ProposalID, time: Int64, operation: Operation) {
+    public init(id: ProposalID, time: Int64, operation: StoreOperation) {
         self.id = id
         self.time = time
         self.operation = operation

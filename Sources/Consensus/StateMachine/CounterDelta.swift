@@ -1,4 +1,4 @@
-/// One counter change in a ``Operation/counterBatch(_:)``: add `delta` to the integer under `name`.
+/// One counter change in a ``StoreOperation/counterBatch(_:)``: add `delta` to the integer under `name`.
 public struct CounterDelta: Sendable, Hashable, Codable {
     /// The counter's key (counters share the key space with other values).
     public var name: String

@@ -3,7 +3,7 @@
 
 extension KeyValueStore {
     /// Applies a put, delete, compare-and-swap, counterAdd or counterBatch at `index`.
-    mutating func applyWrite(_ operation: Operation, at index: UInt64, journal: inout WriteJournal) -> OperationResult {
+    mutating func applyWrite(_ operation: StoreOperation, at index: UInt64, journal: inout WriteJournal) -> OperationResult {
         switch operation {
         case .put(let key, let value):
             if let reason = Self.invalidKey(key) ?? Self.invalidValue(value) { return .rejected(reason: reason) }

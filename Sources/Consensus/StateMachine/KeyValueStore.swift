@@ -122,7 +122,7 @@ public struct KeyValueStore: Sendable, Hashable {
     }
 
     /// Applies one operation at `index`, recording its writes in `journal`.
-    private mutating func perform(_ operation: Operation, at index: UInt64, journal: inout WriteJournal) -> OperationResult {
+    private mutating func perform(_ operation: StoreOperation, at index: UInt64, journal: inout WriteJournal) -> OperationResult {
         switch operation {
         case .transaction(let transaction):
             return applyTransaction(transaction, at: index, journal: &journal)

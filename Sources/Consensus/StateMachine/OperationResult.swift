@@ -1,4 +1,4 @@
-/// What applying one ``Operation`` did. Identical on every member, since it depends only on the log.
+/// What applying one ``StoreOperation`` did. Identical on every member, since it depends only on the log.
 public enum OperationResult: Sendable, Hashable {
     /// The value was written; `previous` is what the key held before (`nil` if absent).
     case put(previous: ConsensusValue?)

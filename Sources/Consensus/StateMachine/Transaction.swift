@@ -9,16 +9,16 @@ public struct Transaction: Sendable, Hashable, Codable {
     /// Checked against the state before any operation of the transaction applies.
     public var conditions: [Condition]
     /// Applied, in order, when every condition holds (also when there are no conditions).
-    public var success: [Operation]
+    public var success: [StoreOperation]
     /// Applied, in order, when some condition does not hold.
-    public var failure: [Operation]
+    public var failure: [StoreOperation]
 
     /// Creates a transaction.
     /// - Parameters:
     ///   - conditions: the guard; all must hold for `success` to run.
     ///   - success: operations applied when the guard holds.
     ///   - failure: operations applied otherwise.
-    public init(conditions: [Condition], success: [Operation], failure: [Operation] = []) {
+    public init(conditions: [Condition], success: [StoreOperation], failure: [StoreOperation] = []) {
         self.conditions = conditions
         self.success = success
         self.failure = failure

@@ -1,5 +1,5 @@
 /// A state change of the replicated key-value store, applied in log order by ``KeyValueStore``.
-public enum Operation: Sendable, Hashable {
+public enum StoreOperation: Sendable, Hashable {
     /// Writes `value` under `key`.
     case put(key: String, value: ConsensusValue)
     /// Removes `key` (succeeds, changing nothing, if it is already absent).
@@ -28,7 +28,7 @@ public enum Operation: Sendable, Hashable {
         func note(_ key: String) {
             if seen.insert(key).inserted { ordered.append(key) }
         }
-        func visit(_ operation: Operation) {
+        func visit(_ operation: StoreOperation) {
             switch operation {
             case .put(let key, _), .delete(let key), .compareAndSwap(let key, _, _):
                 note(key)

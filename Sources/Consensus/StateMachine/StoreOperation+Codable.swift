@@ -1,7 +1,7 @@
 // Operations encode as flat JSON objects with a `type` member, readable by HTTP/JSON clients:
 // {"type":"put","key":"config","value":{"maxPlayers":10}}
 
-extension Operation: Codable {
+extension StoreOperation: Codable {
     private enum CodingKeys: String, CodingKey {
         case type, key, value, expected, new, transaction, name, holder, ttlMilliseconds, token, delta, deltas
     }

@@ -1,1 +1,0 @@
-// The runtime: see Runtime/ConsensusTrait.swift.

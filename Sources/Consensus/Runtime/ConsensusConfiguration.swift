@@ -1,0 +1,107 @@
+import ConsensusCore
+
+/// How a ``ConsensusTrait`` reaches agreement, and how fast. Every field does what its name says;
+/// ``validate()`` refuses values that cannot work, naming the field.
+public struct ConsensusConfiguration: Sendable, Hashable {
+    /// The agreement mechanism.
+    public enum Mechanism: String, Sendable, Hashable {
+        /// Leader-based, linearizable, durable (the Raft paper).
+        case raft
+        /// Leaderless vote with a quorum fraction and a timeout (weaker guarantees).
+        case simpleMajority = "simple_majority"
+    }
+
+    /// Whether a node founds a cluster or waits to be added to one.
+    public enum Bootstrap: Sendable, Hashable {
+        /// Found a new cluster whose voters are these members (this node among them). The
+        /// default, a cluster of just this node, grows with ``ConsensusTrait/addNode(_:)``.
+        case newCluster(members: [NodeInfo])
+        /// Start empty and wait for a member of a running cluster to add this node.
+        case join
+    }
+
+    public var mechanism: Mechanism
+    /// How long a proposal or a read may take before it fails with ``ConsensusError/timedOut``.
+    public var timeout: Duration
+    /// simple_majority: the fraction of members whose votes accept a proposal, in (0, 1].
+    public var quorum: Double
+    /// raft: how often the leader sends heartbeats. Must be at most half the minimum election timeout.
+    public var heartbeatInterval: Duration
+    /// raft: a follower that hears no leader for a random time in this range starts an election.
+    public var electionTimeout: ClosedRange<Duration>
+    /// Group proposals that arrive within `batchWindow` into one log append.
+    public var batchUpdates: Bool
+    public var batchWindow: Duration
+    /// Compress entry payloads and snapshots larger than `compressionThreshold` bytes (deflate).
+    public var compression: Bool
+    public var compressionThreshold: Int
+    /// Snapshot the state machine and compact the log every this many applied entries (0: never).
+    public var snapshotInterval: Int
+    /// A peer not heard from for this long is reported unreachable.
+    public var unreachableAfter: Duration
+    public var bootstrap: Bootstrap?
+    /// Seed for the randomised election timeouts (`nil`: drawn from the system generator).
+    public var seed: UInt64?
+
+    /// A Raft configuration. Defaults follow DESIGN.md: 100 ms heartbeats, 1-2 s elections.
+    public static func raft(
+        timeout: Duration = .seconds(5),
+        heartbeatInterval: Duration = .milliseconds(100),
+        electionTimeout: ClosedRange<Duration> = .milliseconds(1000)...(.milliseconds(2000)),
+        batchUpdates: Bool = false,
+        batchWindow: Duration = .milliseconds(5),
+        compression: Bool = false,
+        compressionThreshold: Int = 1024,
+        snapshotInterval: Int = 10_000,
+        bootstrap: Bootstrap? = nil
+    ) -> ConsensusConfiguration {
+        ConsensusConfiguration(
+            mechanism: .raft, timeout: timeout, quorum: 0.51, heartbeatInterval: heartbeatInterval,
+            electionTimeout: electionTimeout, batchUpdates: batchUpdates, batchWindow: batchWindow,
+            compression: compression, compressionThreshold: compressionThreshold,
+            snapshotInterval: snapshotInterval, unreachableAfter: heartbeatInterval * 5,
+            bootstrap: bootstrap, seed: nil)
+    }
+
+    /// A simple-majority configuration (its engine arrives with issue 4).
+    public static func simpleMajority(timeout: Duration = .seconds(5), quorum: Double = 0.51) -> ConsensusConfiguration {
+        var c = raft(timeout: timeout)
+        c.mechanism = .simpleMajority
+        c.quorum = quorum
+        return c
+    }
+
+    /// Throws ``ConsensusError/invalidConfiguration(field:reason:)`` for the first bad field.
+    public func validate() throws(ConsensusError) {
+        func bad(_ field: String, _ reason: String) -> ConsensusError { .invalidConfiguration(field: field, reason: reason) }
+        if timeout <= .zero { throw bad("timeout", "must be positive (got \(timeout))") }
+        if !(quorum > 0 && quorum <= 1) { throw bad("quorum", "must be in (0, 1] (got \(quorum))") }
+        if heartbeatInterval < .milliseconds(1) { throw bad("heartbeatInterval", "must be at least 1 ms (got \(heartbeatInterval))") }
+        if electionTimeout.lowerBound <= .zero { throw bad("electionTimeout", "must be positive (got \(electionTimeout))") }
+        if electionTimeout.lowerBound == electionTimeout.upperBound {
+            throw bad("electionTimeout", "must be a range with max > min, so that timeouts are randomised and split votes resolve (got \(electionTimeout))")
+        }
+        if heartbeatInterval * 2 > electionTimeout.lowerBound {
+            throw bad("heartbeatInterval", "must be at most half the minimum election timeout (\(heartbeatInterval) vs \(electionTimeout.lowerBound)), or followers start elections while the leader is alive")
+        }
+        if batchWindow < .zero { throw bad("batchWindow", "must not be negative (got \(batchWindow))") }
+        if batchUpdates && batchWindow >= timeout { throw bad("batchWindow", "must be shorter than timeout (\(batchWindow) vs \(timeout))") }
+        if compressionThreshold < 0 { throw bad("compressionThreshold", "must not be negative (got \(compressionThreshold))") }
+        if snapshotInterval < 0 { throw bad("snapshotInterval", "must not be negative (got \(snapshotInterval)); 0 disables snapshots") }
+        if unreachableAfter <= heartbeatInterval { throw bad("unreachableAfter", "must be longer than heartbeatInterval") }
+    }
+
+    // MARK: - Ticks
+
+    /// The runtime ticks the core twice per heartbeat interval.
+    var tickInterval: Duration { heartbeatInterval / 2 }
+
+    /// The core's options derived from the durations.
+    var raftOptions: RaftOptions {
+        var o = RaftOptions()
+        o.heartbeatTicks = 2
+        o.electionTicksMin = max(3, Int((electionTimeout.lowerBound / tickInterval).rounded(.up)))
+        o.electionTicksMax = max(o.electionTicksMin + 1, Int((electionTimeout.upperBound / tickInterval).rounded(.up)))
+        return o
+    }
+}

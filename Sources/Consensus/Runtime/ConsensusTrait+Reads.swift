@@ -1,0 +1,103 @@
+import ConsensusCore
+
+/// How a read relates to writes.
+public enum ReadConsistency: Sendable, Hashable {
+    /// This node's applied state: fast, possibly stale (a follower may lag, a partitioned node may
+    /// be far behind).
+    case local
+    /// Linearizable (ReadIndex through the leader): never older than a write that completed
+    /// before the read started.
+    case linearizable
+}
+
+/// Reading the replicated state.
+extension ConsensusTrait {
+    /// The value of `key` decoded as `T`, or `nil` if absent.
+    public func get<T: Decodable>(_ key: String, as type: T.Type = T.self, consistency: ReadConsistency = .local) async throws(ConsensusError) -> T? {
+        guard let value = try await value(key, consistency: consistency) else { return nil }
+        do {
+            return try value.decode(as: T.self)
+        } catch {
+            throw .rejected(reason: "the value of \(key) is \(value), which does not decode as \(T.self): \(error)")
+        }
+    }
+
+    /// The raw value of `key`, or `nil` if absent.
+    public func value(_ key: String, consistency: ReadConsistency = .local) async throws(ConsensusError) -> ConsensusValue? {
+        if consistency == .linearizable { try await linearizableBarrier() }
+        return store.get(key)?.value
+    }
+
+    /// The value and revision (the log index that last wrote it) of `key`.
+    public func versioned(_ key: String) -> KeyValueStore.Versioned? { store.get(key) }
+
+    /// Keys with a prefix, sorted.
+    public func keys(withPrefix prefix: String = "") -> [String] {
+        store.keys(withPrefix: prefix).filter { !$0.hasPrefix(Self.membersPrefix) }
+    }
+
+    /// Waits until this node has applied everything committed before now (ReadIndex, §6.4).
+    public func linearizableBarrier() async throws(ConsensusError) {
+        guard raft != nil else { throw failure ?? .notRunning }
+        nextReadContext += 1
+        let context = nextReadContext
+        let timeout = configuration.timeout
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            await self?.expireRead(context)
+        }
+        let index: LogIndex? = await withCheckedContinuation { continuation in
+            readWaiters[context] = continuation
+            do {
+                try raft!.readIndex(context: context)
+                processReady()
+            } catch {
+                readWaiters.removeValue(forKey: context)?.resume(returning: nil)
+            }
+        }
+        timer.cancel()
+        guard index != nil else {
+            throw raft?.leader == nil ? .notLeader(leader: nil) : .timedOut
+        }
+    }
+
+    private func expireRead(_ context: UInt64) {
+        pendingReadIndexes[context] = nil
+        readWaiters.removeValue(forKey: context)?.resume(returning: nil)
+    }
+
+    func readIndexConfirmed(context: UInt64, index: LogIndex) {
+        guard readWaiters[context] != nil else { return }
+        if index <= store.appliedIndex {
+            readWaiters.removeValue(forKey: context)?.resume(returning: index)
+        } else {
+            pendingReadIndexes[context] = index
+        }
+    }
+
+    /// Waits until this node has applied `index`.
+    func waitUntilApplied(_ index: LogIndex) async {
+        if store.appliedIndex >= index || raft == nil { return }
+        await withCheckedContinuation { appliedWaiters.append((index, $0)) }
+    }
+
+    // MARK: - Subscriptions
+
+    /// The new values of `key` as they are applied on this node (`nil` when deleted).
+    public nonisolated func subscribe(_ key: String) -> AsyncStream<ConsensusValue?> {
+        hub.values(of: key)
+    }
+
+    /// Calls `handler` with each new value of `key`. Cancel the returned task to stop.
+    @discardableResult
+    public nonisolated func subscribe(_ key: String, _ handler: @escaping @Sendable (ConsensusValue?) async -> Void) -> Task<Void, Never> {
+        let stream = hub.values(of: key)
+        return Task {
+            for await value in stream { await handler(value) }
+        }
+    }
+
+    /// Every event from now on (the lesson's `on(...)`), one stream per caller.
+    public nonisolated var events: AsyncStream<ConsensusEvent> { hub.events() }
+}

@@ -1,0 +1,198 @@
+import ConsensusCore
+import ConsensusNetwork
+import ConsensusStorage
+import Foundation
+
+/// One member of a consensus cluster: the lesson's `ConsensusTrait`, in Swift.
+///
+/// ```swift
+/// let node = ConsensusTrait(nodeID: "node-001", configuration: .raft())
+/// node.setMessageSender { to, message in network.send(to, message) }
+/// try await node.start()
+/// let accepted = try await node.propose("config", ["maxPlayers": 10])
+/// let config = try await node.get("config", as: [String: Int].self)
+/// ```
+///
+/// The actor drives a ``ConsensusCore/Raft`` core with a real clock, a ``Storage`` and whatever
+/// transport ``setMessageSender(_:)`` provides; peers' messages come in through
+/// ``handleMessage(from:_:)``.
+public actor ConsensusTrait {
+    /// This node's name.
+    public nonisolated let nodeID: String
+    public nonisolated let configuration: ConsensusConfiguration
+    nonisolated let numericID: NodeID
+    nonisolated let hub = EventHub()
+
+    let storage: any Storage
+    var raft: Raft?
+    var store = KeyValueStore()
+    var sender: (@Sendable (String, PeerMessage) -> Void)?
+    var tickTask: Task<Void, Never>?
+
+    /// Names of the members we know, by numeric id.
+    var directory: [NodeID: NodeInfo] = [:]
+    /// When each peer was last heard from, and which ones are reported unreachable.
+    var lastHeard: [NodeID: ContinuousClock.Instant] = [:]
+    var unreachable: Set<NodeID> = []
+    var pingSequence: UInt64 = 0
+
+    // Proposals.
+    var nextSequence: UInt64 = 0
+    var waiters: [ProposalID: ProposalWaiter] = [:]
+    var batch: [Command] = []
+    var batchFlushScheduled = false
+    var awaitingLeader: [Command] = []
+    var lastStampedTime: Int64 = 0
+
+    // Reads and other waits on the applied index.
+    var nextReadContext: UInt64 = 0
+    var readWaiters: [UInt64: CheckedContinuation<LogIndex?, Never>] = [:]
+    var pendingReadIndexes: [UInt64: LogIndex] = [:]
+    var appliedWaiters: [(index: LogIndex, continuation: CheckedContinuation<Void, Never>)] = []
+
+    var lastLeader: NodeID?
+    var lastSnapshotIndex: LogIndex = 0
+    /// Set when storage failed: the node stops and says why.
+    public internal(set) var failure: ConsensusError?
+
+    /// Creates a member. Nothing happens until ``start()``.
+    ///
+    /// - Parameters:
+    ///   - nodeID: this member's name, unique in the cluster.
+    ///   - configuration: mechanism and timing; checked by ``start()``.
+    ///   - storage: where hard state, log and snapshots live (default: in memory).
+    public init(nodeID: String, configuration: ConsensusConfiguration = .raft(), storage: any Storage = MemoryStorage()) {
+        self.nodeID = nodeID
+        self.configuration = configuration
+        self.numericID = NodeInfo.numericID(nodeID)
+        self.storage = storage
+        self.directory[numericID] = NodeInfo(id: nodeID)
+    }
+
+    // MARK: - Lifecycle
+
+    /// Starts the node: restores it from storage, or founds/joins a cluster per
+    /// ``ConsensusConfiguration/bootstrap``, and starts its clock.
+    public func start() async throws(ConsensusError) {
+        guard raft == nil else { return }
+        try configuration.validate()
+        guard configuration.mechanism == .raft else {
+            throw .unsupported("the simple_majority mechanism is not available yet; use .raft()")
+        }
+        let state: PersistentState
+        do {
+            if try storage.hasState() {
+                state = try storage.load()
+            } else {
+                switch configuration.bootstrap ?? .newCluster(members: [NodeInfo(id: nodeID)]) {
+                case .newCluster(let members):
+                    var voters = Set(members.map { NodeInfo.numericID($0.id) })
+                    voters.insert(numericID)
+                    for m in members { directory[NodeInfo.numericID(m.id)] = m }
+                    state = .bootstrap(voters: voters)
+                case .join:
+                    state = .empty
+                }
+                try storage.persist(hardState: state.hardState, entries: [], snapshot: state.snapshot)
+            }
+            store = state.snapshot.data.isEmpty ? KeyValueStore() : try CommandCodec.decodeSnapshot(state.snapshot.data)
+        } catch {
+            throw .storage("cannot load state: \(error)")
+        }
+        lastSnapshotIndex = state.snapshot.metadata.index
+        var rng = SplitMix64(seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
+        raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
+        failure = nil
+        for peer in raft!.configuration.members where peer != numericID { lastHeard[peer] = .now }
+        let interval = configuration.tickInterval
+        tickTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.tick()
+            }
+        }
+        processReady()
+    }
+
+    /// Stops the node: its clock stops, waiting calls fail with ``ConsensusError/notRunning``.
+    /// Its storage is kept, so ``start()`` brings it back with its log and state.
+    public func stop() async {
+        tickTask?.cancel()
+        tickTask = nil
+        raft = nil
+        batch = []
+        batchFlushScheduled = false
+        awaitingLeader = []
+        failAll(.notRunning)
+    }
+
+    /// Whether the node is running.
+    public var isRunning: Bool { raft != nil }
+
+    // MARK: - Transport (the lesson's setMessageSender / handleMessage)
+
+    /// Sets how this node sends a message to a peer (by name). Any transport works: the in-memory
+    /// network, TCP, a game engine's channel.
+    public func setMessageSender(_ sender: @escaping @Sendable (_ to: String, _ message: PeerMessage) -> Void) {
+        self.sender = sender
+    }
+
+    /// Hands the node a message a peer sent it.
+    public func handleMessage(from: String, _ message: PeerMessage) {
+        guard raft != nil else { return }
+        let peer = NodeInfo.numericID(from)
+        if directory[peer] == nil { directory[peer] = NodeInfo(id: from) }
+        heard(from: peer)
+        switch message {
+        case .raft(let m):
+            guard m.to == numericID else { return }
+            if case .vote = m.kind { hub.emit(.voteRequested(from: from, term: m.term)) }
+            raft!.step(m)
+            processReady()
+        case let .forward(bytes, hops):
+            guard let command = try? CommandCodec.decode(bytes) else { return }
+            enqueue(command, hops: hops + 1)
+        case .ping(let sequence):
+            send(to: peer, .pong(sequence: sequence))
+        case .pong:
+            break
+        }
+    }
+
+    func send(to peer: NodeID, _ message: PeerMessage) {
+        guard let sender, let name = directory[peer]?.id else { return }
+        sender(name, message)
+    }
+
+    func name(of id: NodeID?) -> String? {
+        guard let id else { return nil }
+        return directory[id]?.id ?? String(id, radix: 16)
+    }
+
+    // MARK: - Time
+
+    func tick() {
+        guard raft != nil else { return }
+        raft!.tick()
+        processReady()
+        checkPeers()
+    }
+
+    /// Milliseconds since 1970, for stamping commands on the leader (monotonic per leader).
+    func stampTime() -> Int64 {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        lastStampedTime = max(lastStampedTime, now)
+        return lastStampedTime
+    }
+
+    /// Fails every waiting call.
+    func failAll(_ error: ConsensusError) {
+        let pending = waiters
+        waiters = [:]
+        for (_, w) in pending { w.finish(.failure(error)) }
+        for (_, c) in readWaiters { c.resume(returning: nil) }
+        readWaiters = [:]
+        for w in appliedWaiters { w.continuation.resume() }
+        appliedWaiters = []
+    }
+}

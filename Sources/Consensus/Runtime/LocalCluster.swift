@@ -1,0 +1,170 @@
+import ConsensusCore
+import ConsensusNetwork
+import ConsensusStorage
+
+/// Several ``ConsensusTrait`` members in one process, joined by an ``InMemoryNetwork``: for
+/// tests, demos, the REPL, and anyone embedding a whole cluster in one program.
+///
+/// ```swift
+/// let cluster = LocalCluster(size: 3)
+/// try await cluster.start()
+/// let leader = try await cluster.waitForLeader()
+/// try await leader.propose("player_score", 100)
+/// await cluster.isolate("node-1")      // faults: isolate, partition, heal, kill, restart
+/// ```
+public actor LocalCluster {
+    public nonisolated let network: InMemoryNetwork
+    public nonisolated let configuration: ConsensusConfiguration
+    private var members: [String: ConsensusTrait] = [:]
+    private var order: [String] = []
+
+    /// A cluster of `size` members named `node-1` ... `node-N`.
+    public init(size: Int = 3, configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1) {
+        self.init(names: (1...max(1, size)).map { "node-\($0)" }, configuration: configuration, seed: seed)
+    }
+
+    /// A cluster of members with these names; every one founds the cluster with all of them as voters.
+    public init(names: [String], configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1) {
+        self.network = InMemoryNetwork(seed: seed)
+        var config = configuration
+        config.bootstrap = .newCluster(members: names.map { NodeInfo(id: $0, address: "memory://\($0)") })
+        self.configuration = config
+        for (i, name) in names.enumerated() {
+            var c = config
+            c.seed = configuration.seed.map { $0 &+ UInt64(i) } ?? (seed &* 1_000_003 &+ UInt64(i))
+            members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
+            order.append(name)
+        }
+    }
+
+    /// The members' names, in creation order.
+    public var names: [String] { order }
+
+    /// The member called `name`.
+    public func node(_ name: String) -> ConsensusTrait? { members[name] }
+
+    /// All members, in creation order.
+    public var nodes: [ConsensusTrait] { order.compactMap { members[$0] } }
+
+    /// Connects and starts every member.
+    public func start() async throws(ConsensusError) {
+        for name in order { try await startMember(name) }
+    }
+
+    /// Stops every member.
+    public func stop() async {
+        for name in order { await members[name]?.stop() }
+    }
+
+    private func startMember(_ name: String) async throws(ConsensusError) {
+        guard let node = members[name] else { return }
+        let network = self.network
+        let id = NodeInfo.numericID(name)
+        var names: [NodeID: String] = [:]
+        for n in order { names[NodeInfo.numericID(n)] = n }
+        let directory = names
+        await node.setMessageSender { to, message in
+            network.send(from: id, to: NodeInfo.numericID(to), message)
+        }
+        network.register(id) { [weak node] from, message in
+            await node?.handleMessage(from: directory[from] ?? String(from, radix: 16), message)
+        }
+        try await node.start()
+    }
+
+    /// Crashes a member: it stops and its network endpoint goes away. Its storage survives.
+    public func kill(_ name: String) async {
+        network.unregister(NodeInfo.numericID(name))
+        await members[name]?.stop()
+    }
+
+    /// Starts a killed member again from its storage.
+    public func restart(_ name: String) async throws(ConsensusError) {
+        try await startMember(name)
+    }
+
+    /// Adds a new member: it starts empty (`.join`), then the leader adds it through consensus.
+    public func add(_ name: String, metadata: [String: String] = [:]) async throws(ConsensusError) {
+        guard members[name] == nil else { throw .membership("\(name) already exists") }
+        var c = configuration
+        c.bootstrap = .join
+        c.seed = configuration.seed.map { $0 &+ UInt64(order.count) }
+        members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
+        order.append(name)
+        // Existing members must be able to name the newcomer when they send to it.
+        for n in order where n != name { try await startMemberWiringOnly(n) }
+        try await startMember(name)
+        let leader = try await waitForLeader()
+        try await leader.addNode(NodeInfo(id: name, address: "memory://\(name)", metadata: metadata))
+    }
+
+    /// Re-registers a running member's endpoint so it knows every current name.
+    private func startMemberWiringOnly(_ name: String) async throws(ConsensusError) {
+        guard let node = members[name], await node.isRunning else { return }
+        var names: [NodeID: String] = [:]
+        for n in order { names[NodeInfo.numericID(n)] = n }
+        let directory = names
+        network.register(NodeInfo.numericID(name)) { [weak node] from, message in
+            await node?.handleMessage(from: directory[from] ?? String(from, radix: 16), message)
+        }
+    }
+
+    /// Removes a member through consensus (asked of the leader).
+    public func remove(_ name: String) async throws(ConsensusError) {
+        let leader = try await waitForLeader()
+        try await leader.removeNode(name)
+    }
+
+    // MARK: - Faults
+
+    /// Cuts every link between the groups.
+    public func partition(_ groups: [[String]]) {
+        network.partition(groups.map { Set($0.map(NodeInfo.numericID)) })
+    }
+
+    /// Cuts every link of one member.
+    public func isolate(_ name: String) {
+        network.isolate(NodeInfo.numericID(name))
+    }
+
+    /// Restores every link.
+    public func heal() {
+        network.heal()
+    }
+
+    // MARK: - Waiting
+
+    /// The member that leads in the highest term, if any.
+    public func currentLeader() async -> ConsensusTrait? {
+        var best: (ConsensusTrait, UInt64)?
+        for node in nodes {
+            let state = await node.debugState
+            if state.running && state.role == "leader" && state.currentTerm > (best?.1 ?? 0) { best = (node, state.currentTerm) }
+        }
+        return best?.0
+    }
+
+    /// Polls until some member leads and a majority of members agree on it.
+    public func waitForLeader(timeout: Duration = .seconds(15)) async throws(ConsensusError) -> ConsensusTrait {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let leader = await currentLeader() {
+                var agree = 0
+                for node in nodes where await node.leader?.id == leader.nodeID { agree += 1 }
+                if agree * 2 > members.count { return leader }
+            }
+            try? await Task.sleep(for: configuration.tickInterval)
+        }
+        throw .timedOut
+    }
+
+    /// Polls `condition` every tick until it holds or `timeout` passes. Returns whether it held.
+    public func waitUntil(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: configuration.tickInterval)
+        }
+        return await condition()
+    }
+}
