@@ -1,13 +1,14 @@
 import ConsensusCore
 import ConsensusNetwork
 
-/// Which peers this node can hear: pings to every member, `nodeUnreachable` and
-/// `nodeReconnected` events.
+/// Which peers this node can hear: pings to every member, `nodeUnreachable` / `nodeReconnected`
+/// per peer, and `partitionDetected` / `partitionHealed` for the cluster as this node sees it.
 extension ConsensusTrait {
     func heard(from peer: NodeID) {
         lastHeard[peer] = .now
         if unreachable.remove(peer) != nil, let name = name(of: peer) {
             hub.emit(.nodeReconnected(name))
+            updatePartition()
         }
     }
 
@@ -20,13 +21,52 @@ extension ConsensusTrait {
             for peer in members { send(to: peer, .ping(sequence: pingSequence)) }
         }
         let cutoff = ContinuousClock.now - configuration.unreachableAfter
+        var changed = false
         for peer in members where !unreachable.contains(peer) {
             let last = lastHeard[peer] ?? .now
             if lastHeard[peer] == nil { lastHeard[peer] = last }
             if last < cutoff {
                 unreachable.insert(peer)
+                changed = true
                 if let name = name(of: peer) { hub.emit(.nodeUnreachable(name)) }
             }
         }
+        // Members that left the configuration are no longer anyone's concern.
+        let gone = unreachable.filter { !r.configuration.contains($0) }
+        if !gone.isEmpty {
+            unreachable.subtract(gone)
+            changed = true
+        }
+        if changed { updatePartition() }
     }
+
+    /// Recomputes which side of a partition this node is on and reports changes.
+    func updatePartition() {
+        guard let r = raft else { return }
+        let members = r.configuration.members
+        let lost = members.filter { unreachable.contains($0) }
+        guard !lost.isEmpty else {
+            if partition != nil {
+                partition = nil
+                hub.emit(.partitionHealed)
+            }
+            return
+        }
+        let voters = r.configuration.voters
+        let reachableVoters = voters.filter { $0 == numericID || !unreachable.contains($0) }
+        let info = PartitionInfo(
+            side: reachableVoters.count >= r.configuration.quorum ? .majority : .minority,
+            reachable: members.filter { !unreachable.contains($0) }.compactMap { name(of: $0) }.sorted(),
+            unreachable: lost.compactMap { name(of: $0) }.sorted())
+        if info != partition {
+            partition = info
+            hub.emit(.partitionDetected(info))
+        }
+    }
+
+    /// The partition this node is in, if it cannot reach every member.
+    public var currentPartition: PartitionInfo? { partition }
+
+    /// Whether this node can reach a majority of the voters (itself included).
+    public var hasQuorum: Bool { partition?.side != .minority }
 }

@@ -46,7 +46,11 @@ extension ConsensusTrait {
         let id = ProposalID(node: numericID, sequence: nextSequence)
         let command = Command(id: id, time: 0, operation: operation)
         let timeout = configuration.timeout
-        let outcome: Result<ProposalResult, ConsensusError> = await withCheckedContinuation { continuation in
+        // On the minority side of a partition a write cannot commit: say so now rather than
+        // after the timeout.
+        let outcome: Result<ProposalResult, ConsensusError> = partition?.side == .minority
+            ? .failure(.noQuorum)
+            : await withCheckedContinuation { continuation in
             let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 guard !Task.isCancelled else { return }

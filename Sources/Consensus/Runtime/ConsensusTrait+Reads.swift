@@ -28,6 +28,21 @@ extension ConsensusTrait {
         return store.get(key)?.value
     }
 
+    /// A local read that says whether it may be stale, and why.
+    public func localRead(_ key: String) -> LocalRead {
+        let v = store.get(key)
+        var reason: String?
+        if raft == nil {
+            reason = "the node is stopped: this is the state it had when it stopped"
+        } else if partition?.side == .minority {
+            reason = "this node is on the minority side of a partition: newer writes may exist on the majority side"
+        } else if raft?.isLeader != true {
+            reason = "this node is a follower: it may not have applied the latest writes yet"
+        }
+        return LocalRead(key: key, value: v?.value, revision: v?.revision, appliedIndex: store.appliedIndex,
+                         mayBeStale: reason != nil, staleReason: reason)
+    }
+
     /// The value and revision (the log index that last wrote it) of `key`.
     public func versioned(_ key: String) -> KeyValueStore.Versioned? { store.get(key) }
 
@@ -100,4 +115,16 @@ extension ConsensusTrait {
 
     /// Every event from now on (the lesson's `on(...)`), one stream per caller.
     public nonisolated var events: AsyncStream<ConsensusEvent> { hub.events() }
+}
+
+/// The answer to ``ConsensusTrait/localRead(_:)``.
+public struct LocalRead: Sendable, Hashable {
+    public var key: String
+    public var value: ConsensusValue?
+    public var revision: UInt64?
+    public var appliedIndex: UInt64
+    /// True unless this node leads and sees a majority. (A leader deposed a moment ago can still
+    /// be behind until its check-quorum round notices; use a linearizable read when it matters.)
+    public var mayBeStale: Bool
+    public var staleReason: String?
 }

@@ -34,6 +34,7 @@ public actor ConsensusTrait {
     /// When each peer was last heard from, and which ones are reported unreachable.
     var lastHeard: [NodeID: ContinuousClock.Instant] = [:]
     var unreachable: Set<NodeID> = []
+    var partition: PartitionInfo?
     var pingSequence: UInt64 = 0
 
     // Proposals.
