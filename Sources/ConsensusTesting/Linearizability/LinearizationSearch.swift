@@ -1,0 +1,146 @@
+// Wing and Gong's search for a linearization, with Lowe's memoisation, over one sub-history.
+//
+// The history is a list of call and return events sorted by time (calls before returns at equal
+// times: equal times are concurrent). The search walks the list: at a call, it tries to order that
+// operation next (the model must accept it, and the pair (set of ordered operations, state after)
+// must be new: an old pair has been explored already and led nowhere); if it can, it lifts the
+// operation's call and return out of the list and starts again from the head. Reaching a return
+// means the operation it closes should have been ordered by now: backtrack, undo the last ordered
+// operation and try its other outcomes, then the operations after it. The history is
+// linearizable when the list is empty, and is not when a return is reached with nothing to undo.
+//
+// Reference: J. M. Wing and C. Gong, "Testing and verifying concurrent objects", 1993; G. Lowe,
+// "Testing for linearizability", 2017; and Porcupine (github.com/anishathalye/porcupine).
+
+/// Which operations have been ordered, one bit each.
+struct OperationSet: Hashable {
+    private(set) var words: [UInt64]
+
+    init(count: Int) {
+        words = Array(repeating: 0, count: (count + 63) / 64)
+    }
+
+    mutating func insert(_ index: Int) {
+        words[index >> 6] |= 1 << UInt64(index & 63)
+    }
+
+    mutating func remove(_ index: Int) {
+        words[index >> 6] &= ~(1 << UInt64(index & 63))
+    }
+
+    func contains(_ index: Int) -> Bool {
+        words[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+}
+
+/// The search over one sub-history.
+struct LinearizationSearch {
+    /// How a search ended.
+    enum Outcome {
+        /// Every operation was ordered.
+        case linearizable(exploredStates: Int)
+        /// No order exists. `deepestOrder` is the longest prefix of operations (positions in the
+        /// sub-history) that could be ordered, and `deepestState` the state after it.
+        case notLinearizable(deepestOrder: [Int], deepestState: [ResourceState], exploredStates: Int)
+        /// More than the budget of states was explored before an answer.
+        case budgetExhausted(exploredStates: Int)
+    }
+
+    private struct Explored: Hashable {
+        var ordered: OperationSet
+        var state: [ResourceState]
+    }
+
+    private struct Frame {
+        var call: Int
+        var stateBefore: [ResourceState]
+        var choice: Int
+    }
+
+    let operations: [SearchOperation]
+    let initialState: [ResourceState]
+    let stateBudget: Int
+
+    /// Runs the search.
+    func run() -> Outcome {
+        let count = operations.count
+        // Event ids: 2i is the call of operation i, 2i+1 its return; `head` is a sentinel.
+        let head = 2 * count
+        var next = Array(repeating: -1, count: 2 * count + 1)
+        var prev = Array(repeating: -1, count: 2 * count + 1)
+        let events = (0..<(2 * count)).sorted { a, b in
+            let timeA = a & 1 == 0 ? operations[a >> 1].invocation : operations[a >> 1].response
+            let timeB = b & 1 == 0 ? operations[b >> 1].invocation : operations[b >> 1].response
+            return (timeA, a & 1, a >> 1) < (timeB, b & 1, b >> 1)
+        }
+        var last = head
+        for event in events {
+            next[last] = event
+            prev[event] = last
+            last = event
+        }
+
+        func unlink(_ event: Int) {
+            next[prev[event]] = next[event]
+            if next[event] != -1 { prev[next[event]] = prev[event] }
+        }
+        func relink(_ event: Int) {
+            if next[event] != -1 { prev[next[event]] = event }
+            next[prev[event]] = event
+        }
+
+        var state = initialState
+        var ordered = OperationSet(count: count)
+        var explored: Set<Explored> = []
+        var stack: [Frame] = []
+        var deepestOrder: [Int] = []
+        var deepestState = initialState
+        var exploredStates = 0
+        var entry = next[head]
+
+        /// Orders the operation of `call` next with its first new outcome from `choice` on.
+        func tryOrder(_ call: Int, from choice: Int) -> Bool {
+            let operation = call >> 1
+            let successors = SequentialModel.successors(state, operations[operation])
+            var option = choice
+            while option < successors.count {
+                var after = ordered
+                after.insert(operation)
+                if explored.insert(Explored(ordered: after, state: successors[option])).inserted {
+                    exploredStates += 1
+                    stack.append(Frame(call: call, stateBefore: state, choice: option))
+                    state = successors[option]
+                    ordered = after
+                    unlink(call)
+                    unlink(call + 1)
+                    if stack.count > deepestOrder.count {
+                        deepestOrder = stack.map { $0.call >> 1 }
+                        deepestState = state
+                    }
+                    return true
+                }
+                option += 1
+            }
+            return false
+        }
+
+        while next[head] != -1 {
+            if exploredStates > stateBudget {
+                return .budgetExhausted(exploredStates: exploredStates)
+            }
+            if entry & 1 == 0 {
+                entry = tryOrder(entry, from: 0) ? next[head] : next[entry]
+            } else {
+                guard let frame = stack.popLast() else {
+                    return .notLinearizable(deepestOrder: deepestOrder, deepestState: deepestState, exploredStates: exploredStates)
+                }
+                state = frame.stateBefore
+                ordered.remove(frame.call >> 1)
+                relink(frame.call + 1)
+                relink(frame.call)
+                entry = tryOrder(frame.call, from: frame.choice + 1) ? next[head] : next[frame.call]
+            }
+        }
+        return .linearizable(exploredStates: exploredStates)
+    }
+}

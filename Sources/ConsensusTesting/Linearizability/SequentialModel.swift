@@ -1,0 +1,231 @@
+// The sequential specification the checker searches against: registers, counters and locks.
+// A sub-history's state is one `ResourceState` per resource it touches; `successors` says which
+// states an operation can lead to (none: it cannot go next; two: an unknown outcome that could go
+// either way), and `refusal` says in words why it cannot.
+
+/// The state of one resource in the sequential specification.
+enum ResourceState: Hashable {
+    /// A register's value (`nil`: absent).
+    case register(String?)
+    /// A counter's value.
+    case counter(Int64)
+    /// A lock.
+    case lock(LockState)
+
+    /// The state before any operation.
+    static func initial(_ kind: ModelResource.Kind) -> ResourceState {
+        switch kind {
+        case .register: return .register(nil)
+        case .counter: return .counter(0)
+        case .lock: return .lock(LockState())
+        }
+    }
+}
+
+/// A lock in the specification: its latest grant and fencing token.
+///
+/// Expiry uses the history's logical time. The search does not fix the exact point at which each
+/// operation took effect; it keeps bounds instead: `now` is a lower bound on the point of the last
+/// operation ordered, and the latest grant lapses somewhere in `expiresEarliest...expiresLatest`
+/// (its point plus its ttl). An outcome is accepted if some point within those bounds explains
+/// it. This relaxation never rejects a linearizable history; it may, rarely, accept a history
+/// whose timing constraints are only jointly impossible.
+struct LockState: Hashable {
+    /// Who holds the latest grant (`nil`: never granted, or released). The grant may have lapsed.
+    var holder: String?
+    /// The token of the latest grant (0: never granted). Every new grant must carry a larger one.
+    var token: UInt64 = 0
+    /// The earliest time at which the latest grant lapses (`Int64.max`: never).
+    var expiresEarliest: Int64 = .max
+    /// The latest time at which the latest grant lapses (`Int64.max`: never).
+    var expiresLatest: Int64 = .max
+    /// A lower bound on the point of the last operation ordered (`Int64.min` when no operation on
+    /// this lock has a ttl, so that the time does not split otherwise equal states).
+    var now: Int64 = .min
+}
+
+/// An operation as the search sees it: a slot for each of its resources in the sub-history's state.
+struct SearchOperation {
+    /// Its index in the checked history.
+    var index: Int
+    /// Real-time order: invocation and response (`Int64.max` when unknown).
+    var invocation: Int64
+    var response: Int64
+    /// Invocation and response as the lock model sees time: the same, or `Int64.min`/`Int64.max`
+    /// when no lock operation of the sub-history has a ttl.
+    var timeFrom: Int64
+    var timeTo: Int64
+    var action: ModelAction
+    /// `nil`: unknown outcome.
+    var output: ModelOutput?
+    /// Where each of `action.resources` sits in the state array.
+    var slots: [Int]
+}
+
+enum SequentialModel {
+    /// The states `operation` can lead to from `state`; empty if it cannot be ordered next.
+    static func successors(_ state: [ResourceState], _ operation: SearchOperation) -> [[ResourceState]] {
+        let slot = operation.slots[0]
+        switch (operation.action, state[slot]) {
+        case (.put(_, let value), .register(let current)):
+            switch operation.output {
+            case nil, .written?: return [replacing(state, slot, .register(value))]
+            case .replaced(let previous)? where previous == current: return [replacing(state, slot, .register(value))]
+            default: return []
+            }
+        case (.delete, .register(let current)):
+            switch operation.output {
+            case nil, .written?: return [replacing(state, slot, .register(nil))]
+            case .replaced(let previous)? where previous == current: return [replacing(state, slot, .register(nil))]
+            default: return []
+            }
+        case (.get, .register(let current)):
+            if case .value(let read)? = operation.output, read == current { return [state] }
+            return operation.output == nil ? [state] : []
+        case (.compareAndSwap(_, let expected, let new), .register(let current)):
+            let holds = current == expected
+            switch operation.output {
+            case nil: return [holds ? replacing(state, slot, .register(new)) : state]
+            case .swapped(true)? where holds: return [replacing(state, slot, .register(new))]
+            case .swapped(false)? where !holds: return [state]
+            default: return []
+            }
+        case (.counterAdd(_, let delta), .counter(let current)):
+            let (sum, overflow) = current.addingReportingOverflow(delta)
+            if overflow { return [] }
+            switch operation.output {
+            case nil, .written?: return [replacing(state, slot, .counter(sum))]
+            case .counter(let value)? where value == sum: return [replacing(state, slot, .counter(sum))]
+            default: return []
+            }
+        case (.counterRead, .counter(let current)):
+            if case .counter(let value)? = operation.output, value == current { return [state] }
+            return operation.output == nil ? [state] : []
+        case (.counterBatch(let deltas), _):
+            var next = state
+            var values: [String: Int64] = [:]
+            for (resource, slot) in zip(operation.action.resources, operation.slots) {
+                guard case .counter(let current) = state[slot] else { return [] }
+                let (sum, overflow) = current.addingReportingOverflow(deltas[resource.name]!)
+                if overflow { return [] }
+                next[slot] = .counter(sum)
+                values[resource.name] = sum
+            }
+            switch operation.output {
+            case nil, .written?: return [next]
+            case .counters(let reported)? where reported == values: return [next]
+            default: return []
+            }
+        case (.lockAcquire(_, let holder, let ttl), .lock(let lock)):
+            return acquire(state, slot, lock, holder: holder, ttl: ttl, operation)
+        case (.lockRelease(_, let holder, let token), .lock(let lock)):
+            let from = max(lock.now, operation.timeFrom)
+            if from > operation.timeTo { return [] }
+            let matches = lock.holder == holder && lock.token == token
+            var next = lock
+            next.now = from
+            if matches {
+                next.holder = nil
+                next.expiresEarliest = .max
+                next.expiresLatest = .max
+            }
+            switch operation.output {
+            case nil, .released(matches)?: return [replacing(state, slot, .lock(next))]
+            default: return []
+            }
+        default:
+            return []
+        }
+    }
+
+    /// An acquire: a retry by the live holder returns its grant; a free or lapsed lock is granted
+    /// with a larger token; a live grant to someone else refuses.
+    private static func acquire(
+        _ state: [ResourceState], _ slot: Int, _ lock: LockState, holder: String, ttl: Int64?, _ operation: SearchOperation
+    ) -> [[ResourceState]] {
+        let from = max(lock.now, operation.timeFrom)
+        if from > operation.timeTo { return [] }
+        let held = lock.holder != nil
+        let canBeLive = held && from < lock.expiresLatest
+        let canBeLapsed = held && lock.expiresEarliest != .max && max(from, lock.expiresEarliest) <= operation.timeTo
+        var unchanged = lock
+        unchanged.now = from
+
+        func granted(token: UInt64) -> [ResourceState] {
+            var next = LockState(holder: holder, token: token)
+            next.now = held ? max(from, lock.expiresEarliest) : from
+            if let ttl {
+                next.expiresEarliest = saturatingAdd(next.now, ttl)
+                next.expiresLatest = saturatingAdd(operation.timeTo, ttl)
+            }
+            return replacing(state, slot, .lock(next))
+        }
+
+        switch operation.output {
+        case .granted(let token)?:
+            if canBeLive && lock.holder == holder && token == lock.token {
+                return [replacing(state, slot, .lock(unchanged))]
+            }
+            if (!held || canBeLapsed) && token > lock.token { return [granted(token: token)] }
+            return []
+        case .refused?:
+            return canBeLive && lock.holder != holder ? [replacing(state, slot, .lock(unchanged))] : []
+        case nil:
+            // Unknown: it may have found the grant live (retry or refusal, no change but time) or
+            // free/lapsed (a new grant, assumed to carry the next token, as the runtime's lock does).
+            var result: [[ResourceState]] = []
+            if canBeLive { result.append(replacing(state, slot, .lock(unchanged))) }
+            if !held || canBeLapsed { result.append(granted(token: lock.token + 1)) }
+            return result
+        default:
+            return []
+        }
+    }
+
+    /// Why `operation` cannot be ordered next from `state`, in a few words.
+    static func refusal(_ state: [ResourceState], _ operation: SearchOperation) -> String {
+        let slot = operation.slots[0]
+        switch state[slot] {
+        case .register(let value):
+            return "the register holds \(show(value))"
+        case .counter:
+            let values = operation.slots.map { slot -> String in
+                guard case .counter(let value) = state[slot] else { return "?" }
+                return String(value)
+            }
+            return operation.slots.count == 1
+                ? "the counter is \(values[0])" : "the counters are \(values.joined(separator: ", "))"
+        case .lock(let lock):
+            let from = max(lock.now, operation.timeFrom)
+            if from > operation.timeTo {
+                return "it returned at \(operation.timeTo), before the earliest time it could take effect (\(from))"
+            }
+            guard let holder = lock.holder else {
+                return "the lock is free (last token \(lock.token))"
+            }
+            var text = "the lock is held by \(holder.debugDescription) with token \(lock.token)"
+            if lock.expiresLatest != .max {
+                text += ", lapsing between \(lock.expiresEarliest) and \(lock.expiresLatest)"
+            }
+            if case .granted(let token)? = operation.output, token <= lock.token {
+                text += "; a new grant needs a token above \(lock.token)"
+            }
+            return text
+        }
+    }
+
+    static func show(_ value: String?) -> String {
+        value.map { $0.debugDescription } ?? "nothing"
+    }
+
+    private static func replacing(_ state: [ResourceState], _ slot: Int, _ value: ResourceState) -> [ResourceState] {
+        var next = state
+        next[slot] = value
+        return next
+    }
+
+    private static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
+}
