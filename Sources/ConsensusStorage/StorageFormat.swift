@@ -1,0 +1,31 @@
+/// The `FORMAT` file at the top of a data directory: one line naming the on-disk format, checked
+/// on open so that a build never misreads a directory written in another format.
+enum StorageFormat {
+    /// What this build writes and reads.
+    static let current = "swift-consensus-storage 1"
+
+    /// Checks the FORMAT file of a directory, or creates it (atomically) in a new one.
+    /// - Parameter isNew: whether the directory holds no log or snapshot yet.
+    static func check(directory: String, isNew: Bool) throws {
+        let path = directory + "/FORMAT"
+        guard let bytes = try FileIO.readFile(path) else {
+            if isNew {
+                try FileIO.writeAtomically(Array((current + "\n").utf8), to: path, directory: directory)
+                return
+            }
+            throw StorageError.unsupportedFormat(found: "no FORMAT file in \(directory)", expected: current)
+        }
+        let found = String(decoding: bytes, as: UTF8.self).trimmingSuffix { $0 == "\n" || $0 == " " }
+        guard found == current else {
+            throw StorageError.unsupportedFormat(found: found, expected: current)
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var s = Substring(self)
+        while let last = s.last, predicate(last) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,112 @@
+import ConsensusCore
+
+/// One record of the write-ahead log.
+///
+/// On disk each record is framed as `[length u32][crc32c u32][type u8][payload]`, little-endian,
+/// where `length` counts the payload bytes and the CRC-32C covers the type byte and the payload.
+/// Integers in payloads are little-endian u64 unless noted.
+enum WALRecord: Equatable {
+    /// The first record of every segment: its sequence number, the last log index when it was
+    /// created, and the hard state at that moment, so that deleting earlier segments never loses
+    /// the hard state. Payload: `seq, lastIndex, term, vote, commit`.
+    case segmentHeader(sequence: UInt64, lastIndex: LogIndex, hardState: HardState)
+    /// A log entry. It replaces any entry with the same or a higher index (§5.3).
+    /// Payload: `term, index, kind u8, dataLength, data`.
+    case entry(Entry)
+    /// The node's hard state from here on. Payload: `term, vote (0 = none), commit`.
+    case hardState(HardState)
+    /// A snapshot file was written and is now the base of the log. When `replacesLog` (a
+    /// snapshot from the leader) every entry before this record is dropped; otherwise (a local
+    /// compaction) only those up to `index`. Payload: `index, term, replacesLog u8`.
+    case snapshot(index: LogIndex, term: Term, replacesLog: Bool)
+
+    /// The type byte of each kind of record.
+    enum Kind: UInt8 {
+        case segmentHeader = 1, entry = 2, hardState = 3, snapshot = 4
+    }
+
+    /// Bytes of framing before the payload: length, CRC and type.
+    static let headerBytes = 9
+    /// The largest payload a record may claim; anything larger is corruption, not a big entry.
+    static let payloadBytesMax = 1 << 30
+
+    var kind: Kind {
+        switch self {
+        case .segmentHeader: .segmentHeader
+        case .entry: .entry
+        case .hardState: .hardState
+        case .snapshot: .snapshot
+        }
+    }
+
+    /// The record, framed, appended to `out`.
+    func encode(into out: inout [UInt8]) {
+        var p = ByteWriter()
+        switch self {
+        case let .segmentHeader(sequence, lastIndex, hs):
+            p.u64(sequence)
+            p.u64(lastIndex)
+            p.hardState(hs)
+        case let .entry(e):
+            p.u64(e.term)
+            p.u64(e.index)
+            p.u8(e.kind.rawValue)
+            p.blob(e.data)
+        case let .hardState(hs):
+            p.hardState(hs)
+        case let .snapshot(index, term, replacesLog):
+            p.u64(index)
+            p.u64(term)
+            p.u8(replacesLog ? 1 : 0)
+        }
+        precondition(p.bytes.count <= Self.payloadBytesMax, "a WAL record of \(p.bytes.count) bytes exceeds payloadBytesMax")
+        var crc = CRC32C.checksum(CollectionOfOne(kind.rawValue))
+        crc = CRC32C.checksum(p.bytes, continuing: crc)
+        var frame = ByteWriter()
+        frame.u32(UInt32(p.bytes.count))
+        frame.u32(crc)
+        frame.u8(kind.rawValue)
+        out.append(contentsOf: frame.bytes)
+        out.append(contentsOf: p.bytes)
+    }
+
+    /// Decodes the payload of a record whose CRC already checked out.
+    static func decode(kind rawKind: UInt8, payload: ArraySlice<UInt8>) throws -> WALRecord {
+        var r = ByteReader(payload)
+        let record: WALRecord
+        switch Kind(rawValue: rawKind) {
+        case .segmentHeader?:
+            record = .segmentHeader(sequence: try r.u64(), lastIndex: try r.u64(), hardState: try r.hardState())
+        case .entry?:
+            let term = try r.u64(), index = try r.u64()
+            guard let kind = EntryKind(rawValue: try r.u8()) else {
+                throw ByteReader.Malformed(description: "unknown entry kind")
+            }
+            record = .entry(Entry(term: term, index: index, kind: kind, data: try r.blob()))
+        case .hardState?:
+            record = .hardState(try r.hardState())
+        case .snapshot?:
+            let index = try r.u64(), term = try r.u64()
+            record = .snapshot(index: index, term: term, replacesLog: try r.u8() != 0)
+        case nil:
+            throw ByteReader.Malformed(description: "unknown record type \(rawKind)")
+        }
+        guard r.isAtEnd else { throw ByteReader.Malformed(description: "trailing bytes after the payload") }
+        return record
+    }
+}
+
+extension ByteWriter {
+    mutating func hardState(_ hs: HardState) {
+        u64(hs.term)
+        u64(hs.vote ?? 0)
+        u64(hs.commit)
+    }
+}
+
+extension ByteReader {
+    mutating func hardState() throws -> HardState {
+        let term = try u64(), vote = try u64(), commit = try u64()
+        return HardState(term: term, vote: vote == 0 ? nil : vote, commit: commit)
+    }
+}

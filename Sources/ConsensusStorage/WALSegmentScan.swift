@@ -1,0 +1,64 @@
+/// The records of one WAL segment file, read and checked.
+///
+/// A record that does not fit in what is left of the file (or an all-zero tail) is a torn
+/// write: in the last segment it is dropped, because its `persist` never returned; anywhere else
+/// it is corruption. A checksum that does not match, an unknown type or a malformed payload is
+/// always corruption: a complete record was written and synced, and may hold committed entries.
+struct WALSegmentScan {
+    /// The records, each with its byte offset in the file.
+    var records: [(offset: Int, record: WALRecord)] = []
+    /// The end of the last complete record: where the file is cut when its tail is torn.
+    var validBytes = 0
+    /// Whether the bytes after `validBytes` are a torn write.
+    var isTorn = false
+
+    /// Scans `bytes`, the content of `path`.
+    /// - Parameters:
+    ///   - isLast: whether this is the last segment, the only place a torn write may be.
+    init(_ bytes: [UInt8], path: String, isLast: Bool) throws {
+        var pos = 0
+        func torn(_ reason: String) throws {
+            guard isLast else {
+                throw StorageError.corruption(
+                    file: path, offset: pos,
+                    reason: "\(reason) in a segment that is not the last one (a torn write can only be at the end of the last segment)")
+            }
+            isTorn = true
+        }
+        while pos < bytes.count {
+            let left = bytes.count - pos
+            if isLast && bytes[pos...].allSatisfy({ $0 == 0 }) {
+                try torn("zero bytes")
+                break
+            }
+            if left < WALRecord.headerBytes {
+                try torn("an incomplete record header (\(left) bytes)")
+                break
+            }
+            var header = ByteReader(bytes[pos..<pos + WALRecord.headerBytes])
+            let length = Int(try header.u32()), stored = try header.u32(), kind = try header.u8()
+            guard length <= WALRecord.payloadBytesMax else {
+                throw StorageError.corruption(file: path, offset: pos, reason: "record length \(length) exceeds the maximum \(WALRecord.payloadBytesMax)")
+            }
+            let end = pos + WALRecord.headerBytes + length
+            if end > bytes.count {
+                try torn("a record of \(length) payload bytes with only \(left - WALRecord.headerBytes) left in the file")
+                break
+            }
+            let payload = bytes[pos + WALRecord.headerBytes..<end]
+            let computed = CRC32C.checksum(payload, continuing: CRC32C.checksum(CollectionOfOne(kind)))
+            guard computed == stored else {
+                throw StorageError.corruption(
+                    file: path, offset: pos,
+                    reason: "record checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))")
+            }
+            do {
+                records.append((pos, try WALRecord.decode(kind: kind, payload: payload)))
+            } catch {
+                throw StorageError.corruption(file: path, offset: pos, reason: "malformed record: \(error)")
+            }
+            pos = end
+            validBytes = pos
+        }
+    }
+}

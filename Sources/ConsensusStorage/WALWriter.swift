@@ -1,0 +1,126 @@
+import ConsensusCore
+import Glibc
+
+/// The appending end of the write-ahead log: encodes records into a buffer, moves to a new
+/// segment past `segmentBytesMax`, and makes a batch durable with one `fdatasync`.
+///
+/// It also tracks what it needs to write a segment header (the last log index and the hard
+/// state) and what each segment holds (for deleting the ones a snapshot covers).
+struct WALWriter {
+    let layout: FileStorageLayout
+    let segmentBytesMax: Int
+    /// Every segment on disk, oldest first; the last one is the active one.
+    private(set) var segments: [WALReplay.Segment]
+    private var fd: Int32 = -1
+    /// Bytes in the active segment, including what is buffered.
+    private var size = 0
+    private var buffer: [UInt8] = []
+
+    /// The last log index, after what was appended.
+    private(set) var lastIndex: LogIndex
+    private(set) var hardState: HardState
+
+    /// Continues the log found by `replay`: cuts a torn tail, writes a missing header, or creates
+    /// the first segment of a new directory.
+    init(layout: FileStorageLayout, segmentBytesMax: Int, replay: WALReplay) throws {
+        self.layout = layout
+        self.segmentBytesMax = segmentBytesMax
+        self.segments = replay.segments
+        self.lastIndex = replay.state.entries.last?.index ?? replay.state.snapshot.metadata.index
+        self.hardState = replay.state.hardState
+        guard let last = segments.last else {
+            try startSegment(1)
+            return
+        }
+        let path = layout.segment(last.sequence)
+        if replay.lastSegmentIsTorn {
+            // Its persist never returned, so nobody was told it was durable.
+            try FileIO.truncate(path, to: replay.lastSegmentValidBytes)
+        }
+        fd = try FileIO.open(path, O_WRONLY | O_APPEND)
+        size = replay.lastSegmentValidBytes
+        if size == 0 {
+            // The segment's creation was torn before its header was synced.
+            WALRecord.segmentHeader(sequence: last.sequence, lastIndex: lastIndex, hardState: hardState).encode(into: &buffer)
+            try sync()
+        }
+    }
+
+    /// Closes the active segment. What was not synced is not durable.
+    mutating func close() {
+        if fd >= 0 { FileIO.close(fd) }
+        fd = -1
+    }
+
+    /// Buffers a record, first moving to a new segment when this one would grow past
+    /// `segmentBytesMax` (a segment always holds at least one record after its header).
+    mutating func append(_ record: WALRecord) throws {
+        var bytes: [UInt8] = []
+        record.encode(into: &bytes)
+        if size + bytes.count > segmentBytesMax && size > Self.headerBytes {
+            try rollOver()
+        }
+        buffer.append(contentsOf: bytes)
+        size += bytes.count
+        segments[segments.count - 1].indexMax = max(segments[segments.count - 1].indexMax, record.indexMentioned)
+        switch record {
+        case .entry(let e): lastIndex = e.index
+        case .hardState(let hs): hardState = hs
+        case let .snapshot(index, _, replacesLog): if replacesLog { lastIndex = index }
+        case .segmentHeader: break
+        }
+    }
+
+    /// Writes the buffer and waits for `fdatasync`: after this returns, everything appended is
+    /// durable.
+    mutating func sync() throws {
+        let path = layout.segment(segments.last!.sequence)
+        if !buffer.isEmpty {
+            try FileIO.writeAll(fd, buffer, path: path)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        try FileIO.sync(fd, path: path)
+    }
+
+    /// Deletes the segments, oldest first and never the active one, whose records all lie at or
+    /// below `index` (a snapshot covers them). Newest first, so that a crash in between leaves
+    /// the remaining ones numbered without gaps.
+    mutating func deleteSegments(coveredBy index: LogIndex) throws {
+        var count = 0
+        while count < segments.count - 1 && segments[count].indexMax <= index { count += 1 }
+        for segment in segments[0..<count].reversed() {
+            try FileIO.remove(layout.segment(segment.sequence))
+            try FileIO.syncDirectory(layout.wal)
+        }
+        segments.removeFirst(count)
+    }
+
+    // MARK: - Segments
+
+    /// The size of a segment header record, so that a fresh segment counts as empty.
+    private static let headerBytes: Int = {
+        var bytes: [UInt8] = []
+        WALRecord.segmentHeader(sequence: 0, lastIndex: 0, hardState: HardState()).encode(into: &bytes)
+        return bytes.count
+    }()
+
+    /// Makes the active segment durable and starts the next one.
+    private mutating func rollOver() throws {
+        try sync()
+        close()
+        try startSegment(segments.last!.sequence + 1)
+    }
+
+    /// Creates segment `sequence` with its header, durably (the file and its directory entry).
+    private mutating func startSegment(_ sequence: UInt64) throws {
+        let path = layout.segment(sequence)
+        fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        segments.append(WALReplay.Segment(sequence: sequence, indexMax: lastIndex))
+        var header: [UInt8] = []
+        WALRecord.segmentHeader(sequence: sequence, lastIndex: lastIndex, hardState: hardState).encode(into: &header)
+        buffer = header
+        size = header.count
+        try sync()
+        try FileIO.syncDirectory(layout.wal)
+    }
+}
