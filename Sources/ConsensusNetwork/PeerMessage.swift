@@ -11,6 +11,16 @@ public enum PeerMessage: Sendable, Hashable {
     /// so without these a follower could not tell which peers it can reach).
     case ping(sequence: UInt64)
     case pong(sequence: UInt64)
+    /// simple_majority: please vote on this proposal.
+    case majorityPropose(MajorityWrite)
+    /// simple_majority: a member's vote on the proposer's proposal `sequence`.
+    case majorityVote(sequence: UInt64, accept: Bool)
+    /// simple_majority: this write was accepted; apply it.
+    case majorityCommit(MajorityWrite)
+    /// simple_majority: a member that was away asks for every accepted write; the answer is a
+    /// `majoritySync` with them.
+    case majoritySyncRequest
+    case majoritySync([MajorityWrite])
 
     /// Bytes of entry and snapshot payload carried (what compression shrinks).
     public var payloadBytes: Int {
@@ -23,8 +33,28 @@ public enum PeerMessage: Sendable, Hashable {
             }
         case .forward(let command, _):
             return command.count
-        case .ping, .pong:
+        case .ping, .pong, .majorityVote, .majoritySyncRequest:
             return 0
+        case .majorityPropose(let w), .majorityCommit(let w):
+            return w.value.count
+        case .majoritySync(let writes):
+            return writes.reduce(0) { $0 + $1.value.count }
         }
+    }
+}
+
+/// One simple-majority write: `key` set to `value` (JSON bytes; empty: deleted), ordered by `stamp`.
+public struct MajorityWrite: Sendable, Hashable {
+    public var key: String
+    public var value: [UInt8]
+    public var stamp: WriteStamp
+    /// The proposer's sequence number for this proposal (with `stamp.node`, a unique id).
+    public var sequence: UInt64
+
+    public init(key: String, value: [UInt8], stamp: WriteStamp, sequence: UInt64) {
+        self.key = key
+        self.value = value
+        self.stamp = stamp
+        self.sequence = sequence
     }
 }

@@ -10,6 +10,7 @@ extension ConsensusTrait {
     /// learner, waits until it has caught up with the log, then promotes it to voter. The new
     /// node must be running (started with `bootstrap: .join`) and reachable. Call on the leader.
     public func addNode(_ info: NodeInfo) async throws(ConsensusError) {
+        if majority != nil { return majorityAddMember(info) }
         let id = NodeInfo.numericID(info.id)
         try requireLeader()
         directory[id] = info
@@ -26,6 +27,7 @@ extension ConsensusTrait {
     /// Removes a member through consensus. Removing the leader itself is allowed: it keeps
     /// leading until the change commits, then steps down.
     public func removeNode(_ name: String) async throws(ConsensusError) {
+        if majority != nil { return majorityRemoveMember(name) }
         let id = NodeInfo.numericID(name)
         try requireLeader()
         guard raft?.configuration.contains(id) == true else {
@@ -41,14 +43,14 @@ extension ConsensusTrait {
 
     /// Every member (voters and learners) with its address, role and whether it is reachable.
     public var nodes: [NodeStatus] {
-        guard let r = raft else { return [] }
         let cutoff = ContinuousClock.now - configuration.unreachableAfter
-        return r.configuration.members.map { id in
+        let voters = voterIDs
+        return memberIDs.map { id in
             let connected = id == numericID || (lastHeard[id].map { $0 >= cutoff } ?? false)
             return NodeStatus(
                 info: directory[id] ?? NodeInfo(id: String(id, radix: 16)),
-                membership: r.configuration.voters.contains(id) ? .voter : .learner,
-                isLeader: r.leader == id, isSelf: id == numericID, connected: connected)
+                membership: voters.contains(id) ? .voter : .learner,
+                isLeader: raft?.leader == id, isSelf: id == numericID, connected: connected)
         }.sorted { $0.id < $1.id }
     }
 
@@ -63,6 +65,7 @@ extension ConsensusTrait {
 
     /// Leader-only calls fail fast elsewhere, naming the leader.
     func requireLeader() throws(ConsensusError) {
+        if majority != nil { throw .unsupported("simple_majority has no leader") }
         guard let r = raft else { throw failure ?? .notRunning }
         guard r.isLeader else { throw .notLeader(leader: name(of: r.leader)) }
     }

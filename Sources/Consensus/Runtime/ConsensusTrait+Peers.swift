@@ -9,14 +9,17 @@ extension ConsensusTrait {
         if unreachable.remove(peer) != nil, let name = name(of: peer) {
             hub.emit(.nodeReconnected(name))
             updatePartition()
+            // A simple_majority member catches up on what was accepted while it was away.
+            if majority != nil { send(to: peer, .majoritySyncRequest) }
         }
     }
 
     /// Once per tick: ping every member each heartbeat, and report those gone quiet.
     func checkPeers() {
-        guard let r = raft else { return }
+        guard isRunning else { return }
         pingSequence += 1
-        let members = r.configuration.members.filter { $0 != numericID }
+        let all = memberIDs
+        let members = all.filter { $0 != numericID }
         if pingSequence % 2 == 0 {
             for peer in members { send(to: peer, .ping(sequence: pingSequence)) }
         }
@@ -32,7 +35,7 @@ extension ConsensusTrait {
             }
         }
         // Members that left the configuration are no longer anyone's concern.
-        let gone = unreachable.filter { !r.configuration.contains($0) }
+        let gone = unreachable.filter { !all.contains($0) }
         if !gone.isEmpty {
             unreachable.subtract(gone)
             changed = true
@@ -42,8 +45,8 @@ extension ConsensusTrait {
 
     /// Recomputes which side of a partition this node is on and reports changes.
     func updatePartition() {
-        guard let r = raft else { return }
-        let members = r.configuration.members
+        guard isRunning else { return }
+        let members = memberIDs
         let lost = members.filter { unreachable.contains($0) }
         guard !lost.isEmpty else {
             if partition != nil {
@@ -52,10 +55,9 @@ extension ConsensusTrait {
             }
             return
         }
-        let voters = r.configuration.voters
-        let reachableVoters = voters.filter { $0 == numericID || !unreachable.contains($0) }
+        let reachableVoters = voterIDs.filter { $0 == numericID || !unreachable.contains($0) }
         let info = PartitionInfo(
-            side: reachableVoters.count >= r.configuration.quorum ? .majority : .minority,
+            side: reachableVoters.count >= quorumSize ? .majority : .minority,
             reachable: members.filter { !unreachable.contains($0) }.compactMap { name(of: $0) }.sorted(),
             unreachable: lost.compactMap { name(of: $0) }.sorted())
         if info != partition {

@@ -41,6 +41,14 @@ extension ConsensusTrait {
 
     /// Proposes any state machine operation (transactions, locks, counters).
     public func submit(_ operation: StoreOperation) async throws(ConsensusError) -> ProposalResult {
+        if majority != nil {
+            switch operation {
+            case let .put(key, value): return await majorityPropose(key: key, value: value)
+            case let .delete(key): return await majorityPropose(key: key, value: nil)
+            default:
+                throw .unsupported("\(operation.summary.key): compare-and-swap, transactions, locks and counters need a total order of writes; use the raft mechanism")
+            }
+        }
         guard raft != nil else { throw failure ?? .notRunning }
         nextSequence += 1
         let id = ProposalID(node: numericID, sequence: nextSequence)

@@ -24,12 +24,22 @@ extension ConsensusTrait {
 
     /// The raw value of `key`, or `nil` if absent.
     public func value(_ key: String, consistency: ReadConsistency = .local) async throws(ConsensusError) -> ConsensusValue? {
+        if let m = majority {
+            if consistency == .linearizable {
+                throw .unsupported("simple_majority has no linearizable reads; use the raft mechanism")
+            }
+            return m.values[key]?.value ?? nil
+        }
         if consistency == .linearizable { try await linearizableBarrier() }
         return store.get(key)?.value
     }
 
     /// A local read that says whether it may be stale, and why.
     public func localRead(_ key: String) -> LocalRead {
+        if let m = majority {
+            return LocalRead(key: key, value: m.values[key]?.value ?? nil, revision: nil, appliedIndex: 0, mayBeStale: true,
+                             staleReason: "simple_majority is not linearizable: another member may have accepted a newer write")
+        }
         let v = store.get(key)
         var reason: String?
         if raft == nil {

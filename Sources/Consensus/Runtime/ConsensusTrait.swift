@@ -25,6 +25,8 @@ public actor ConsensusTrait {
 
     let storage: any Storage
     var raft: Raft?
+    /// Set while running the simple_majority mechanism.
+    var majority: MajorityState?
     var store = KeyValueStore()
     var sender: (@Sendable (String, PeerMessage) -> Void)?
     var tickTask: Task<Void, Never>?
@@ -75,10 +77,12 @@ public actor ConsensusTrait {
     /// Starts the node: restores it from storage, or founds/joins a cluster per
     /// ``ConsensusConfiguration/bootstrap``, and starts its clock.
     public func start() async throws(ConsensusError) {
-        guard raft == nil else { return }
+        guard !isRunning else { return }
         try configuration.validate()
-        guard configuration.mechanism == .raft else {
-            throw .unsupported("the simple_majority mechanism is not available yet; use .raft()")
+        if configuration.mechanism == .simpleMajority {
+            startMajority()
+            startClock()
+            return
         }
         let state: PersistentState
         do {
@@ -105,6 +109,11 @@ public actor ConsensusTrait {
         raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
         failure = nil
         for peer in raft!.configuration.members where peer != numericID { lastHeard[peer] = .now }
+        startClock()
+        processReady()
+    }
+
+    private func startClock() {
         let interval = configuration.tickInterval
         tickTask = Task { [weak self] in
             while !Task.isCancelled {
@@ -112,7 +121,6 @@ public actor ConsensusTrait {
                 await self?.tick()
             }
         }
-        processReady()
     }
 
     /// Stops the node: its clock stops, waiting calls fail with ``ConsensusError/notRunning``.
@@ -121,6 +129,16 @@ public actor ConsensusTrait {
         tickTask?.cancel()
         tickTask = nil
         raft = nil
+        if let m = majority {
+            majority = nil
+            for round in m.rounds.values {
+                round.timer.cancel()
+                round.continuation.resume(returning: ProposalResult(
+                    proposalID: round.write.proposalID, accepted: false, key: round.write.key, value: round.value,
+                    votes: .init(for: round.tally.votesFor, against: round.tally.votesAgainst, total: round.tally.members.count),
+                    quorumRequired: round.tally.quorumRequired, error: ConsensusError.notRunning.description, index: nil, result: nil))
+            }
+        }
         batch = []
         batchFlushScheduled = false
         awaitingLeader = []
@@ -128,7 +146,19 @@ public actor ConsensusTrait {
     }
 
     /// Whether the node is running.
-    public var isRunning: Bool { raft != nil }
+    public var isRunning: Bool { raft != nil || majority != nil }
+
+    /// Every member's id (voters and learners), sorted.
+    var memberIDs: [NodeID] { raft?.configuration.members ?? majority?.members.sorted() ?? [] }
+
+    /// The members whose votes count.
+    var voterIDs: Set<NodeID> { raft?.configuration.voters ?? majority?.members ?? [] }
+
+    /// How many of ``voterIDs`` make a quorum.
+    var quorumSize: Int {
+        if let r = raft { return r.configuration.quorum }
+        return MajorityTally.quorumRequired(members: majority?.members.count ?? 1, quorum: configuration.quorum)
+    }
 
     // MARK: - Transport (the lesson's setMessageSender / handleMessage)
 
@@ -140,23 +170,25 @@ public actor ConsensusTrait {
 
     /// Hands the node a message a peer sent it.
     public func handleMessage(from: String, _ message: PeerMessage) {
-        guard raft != nil else { return }
+        guard isRunning else { return }
         let peer = NodeInfo.numericID(from)
         if directory[peer] == nil { directory[peer] = NodeInfo(id: from) }
         heard(from: peer)
         switch message {
         case .raft(let m):
-            guard m.to == numericID else { return }
+            guard raft != nil, m.to == numericID else { return }
             if case .vote = m.kind { hub.emit(.voteRequested(from: from, term: m.term)) }
             raft!.step(m)
             processReady()
         case let .forward(bytes, hops):
-            guard let command = try? CommandCodec.decode(bytes) else { return }
+            guard raft != nil, let command = try? CommandCodec.decode(bytes) else { return }
             enqueue(command, hops: hops + 1)
         case .ping(let sequence):
             send(to: peer, .pong(sequence: sequence))
         case .pong:
             break
+        case .majorityPropose, .majorityVote, .majorityCommit, .majoritySyncRequest, .majoritySync:
+            handleMajority(message, from: peer)
         }
     }
 
@@ -173,9 +205,11 @@ public actor ConsensusTrait {
     // MARK: - Time
 
     func tick() {
-        guard raft != nil else { return }
-        raft!.tick()
-        processReady()
+        guard isRunning else { return }
+        if raft != nil {
+            raft!.tick()
+            processReady()
+        }
         checkPeers()
     }
 

@@ -25,6 +25,12 @@ public struct DebugState: Sendable, Hashable {
 extension ConsensusTrait {
     /// A picture of this node's Raft state.
     public var debugState: DebugState {
+        if let m = majority {
+            return DebugState(nodeID: nodeID, currentTerm: m.lamport, role: "member (simple_majority)", leaderID: nil, votedFor: nil,
+                              commitIndex: 0, appliedIndex: 0, logLength: 0, firstIndex: 0, lastIndex: 0, snapshotIndex: 0,
+                              voters: m.members.compactMap { name(of: $0) }.sorted(), learners: [], matchIndex: [:],
+                              keys: m.values.count, running: true)
+        }
         guard let r = raft else {
             return DebugState(nodeID: nodeID, currentTerm: 0, role: "stopped", leaderID: nil, votedFor: nil,
                               commitIndex: 0, appliedIndex: store.appliedIndex, logLength: 0, firstIndex: 0, lastIndex: 0,
