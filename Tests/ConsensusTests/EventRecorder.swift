@@ -1,0 +1,104 @@
+import Consensus
+import Synchronization
+
+/// Records every event of some members, from the moment it is created until ``stop()``.
+///
+/// Create it before the members start so that the first election is recorded too.
+final class EventRecorder: Sendable {
+    private final class Log: Sendable {
+        let entries = Mutex<[(node: String, event: ConsensusEvent)]>([])
+    }
+
+    private let log = Log()
+    private let tasks: Mutex<[Task<Void, Never>]>
+
+    init(_ nodes: [ConsensusTrait]) {
+        var started: [Task<Void, Never>] = []
+        let log = self.log
+        for node in nodes {
+            // `events` registers the listener now, synchronously: nothing after this line is missed.
+            let stream = node.events
+            let name = node.nodeID
+            started.append(Task {
+                for await event in stream {
+                    log.entries.withLock { $0.append((name, event)) }
+                }
+            })
+        }
+        tasks = Mutex(started)
+    }
+
+    deinit { stop() }
+
+    /// Stops listening.
+    func stop() {
+        tasks.withLock { $0.forEach { $0.cancel() } }
+    }
+
+    /// The events `node` reported so far, in order.
+    func events(of node: String) -> [ConsensusEvent] {
+        log.entries.withLock { $0.filter { $0.node == node }.map(\.event) }
+    }
+
+    /// Whether `node` reported an event matching `predicate`.
+    func contains(_ node: String, where predicate: (ConsensusEvent) -> Bool) -> Bool {
+        events(of: node).contains(where: predicate)
+    }
+
+    /// Whether `node` reported exactly `event`.
+    func contains(_ node: String, _ event: ConsensusEvent) -> Bool {
+        events(of: node).contains(event)
+    }
+}
+
+/// A cluster of named members, their events recorded from before they start; always stopped.
+func withRecordedCluster<T>(
+    names: [String] = ["node-1", "node-2", "node-3"],
+    configuration: ConsensusConfiguration = .fastRaft(), seed: UInt64 = 1,
+    _ body: (LocalCluster, EventRecorder) async throws -> T
+) async throws -> T {
+    let cluster = LocalCluster(names: names, configuration: configuration, seed: seed)
+    let recorder = EventRecorder(await cluster.nodes)
+    defer { recorder.stop() }
+    do {
+        try await cluster.start()
+        let result = try await body(cluster, recorder)
+        await cluster.stop()
+        return result
+    } catch {
+        await cluster.stop()
+        throw error
+    }
+}
+
+extension LocalCluster {
+    /// The running members other than `leader`.
+    func followers(of leader: ConsensusTrait) async -> [ConsensusTrait] {
+        var result: [ConsensusTrait] = []
+        for node in nodes where node !== leader {
+            if await node.isRunning { result.append(node) }
+        }
+        return result
+    }
+
+    /// Waits until every running member has applied `key` with value `value`.
+    func waitUntilEveryMember(has key: String, _ value: ConsensusValue?, timeout: Duration = .seconds(15)) async -> Bool {
+        let members = nodes
+        return await waitUntil(timeout: timeout) {
+            for node in members where await node.isRunning {
+                guard (try? await node.value(key)) == value else { return false }
+            }
+            return true
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes (for code without a cluster).
+func eventually(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return await condition()
+}

@@ -1,0 +1,57 @@
+import Consensus
+import Testing
+
+/// The README's "Use it from Swift" example, verbatim, so that it compiles and runs.
+@Suite("README")
+struct ReadmeExampleTests {
+    @Test("README, Use it from Swift: the example runs as written")
+    func useItFromSwift() async throws {
+        // --- README.md, "Use it from Swift" (keep in sync) ---
+
+        // Three members on an in-memory network, with fast timing for a demo.
+        let cluster = LocalCluster(size: 3, configuration: .raft(
+            heartbeatInterval: .milliseconds(20), electionTimeout: .milliseconds(150)...(.milliseconds(300))))
+        try await cluster.start()
+        let leader = try await cluster.waitForLeader()
+        let node = await cluster.node("node-2")!            // any member: followers forward to the leader
+
+        try await node.propose("config", ["maxPlayers": 10])
+        let result = try await node.compareAndSwap("round", expected: nil, new: 1)  // decided at apply time
+        print(result.accepted, "\(result.votes.for)/\(result.votes.total) votes")   // true 2/3 votes (or 3/3)
+
+        let config = try await node.get("config", as: [String: Int].self, consistency: .linearizable)
+        print(config ?? [:], "led by", leader.nodeID)       // ["maxPlayers": 10] led by node-1 (or another)
+        await cluster.stop()
+
+        // --- end of the example ---
+        #expect(result.accepted)
+        #expect(result.votes.total == 3 && result.quorumMet)
+        #expect(config == ["maxPlayers": 10])
+        #expect(await cluster.names.contains(leader.nodeID))
+    }
+
+    @Test("README: the test holds the same code as README.md")
+    func readmeMatches() throws {
+        let readme = try String(contentsOfFile: Self.packageRoot + "/README.md", encoding: .utf8)
+        let test = try String(contentsOfFile: Self.packageRoot + "/Tests/ConsensusTests/ReadmeExampleTests.swift", encoding: .utf8)
+        let section = try #require(readme.range(of: "## Use it from Swift"))
+        let rest = readme[section.upperBound...]
+        let open = try #require(rest.range(of: "```swift\n"))
+        let close = try #require(rest[open.upperBound...].range(of: "```"))
+        let lines = rest[open.upperBound..<close.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0 != "import Consensus" }
+        let testLines = Set(test.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let missing = lines.filter { !testLines.contains($0) }
+        #expect(!lines.isEmpty)
+        #expect(missing.isEmpty, "README lines not in ReadmeExampleTests: \(missing)")
+    }
+
+    static var packageRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+}
+
+import Foundation
