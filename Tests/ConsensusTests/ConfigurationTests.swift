@@ -27,6 +27,7 @@ struct ConfigurationTests {
     func batchUpdatesReducesAppends() async throws {
         let unbatched = try await Self.appendsFor(count: 30, batchUpdates: false)
         let batched = try await Self.appendsFor(count: 30, batchUpdates: true)
+        print("batchUpdates: 30 proposals took \(unbatched) appends unbatched, \(batched) batched")
         #expect(batched * 3 <= unbatched, "batched: \(batched) appends, unbatched: \(unbatched)")
     }
 
@@ -48,6 +49,7 @@ struct ConfigurationTests {
     func compressionShrinksPayload() async throws {
         let plain = try await Self.payloadBytesFor(compression: false)
         let compressed = try await Self.payloadBytesFor(compression: true)
+        print("compression: \(plain) payload bytes plain, \(compressed) compressed")
         // Two followers receive the ~58 KB entry at least once each.
         #expect(plain >= 2 * 58_000)
         #expect(compressed * 10 < plain, "compressed: \(compressed) bytes, plain: \(plain)")

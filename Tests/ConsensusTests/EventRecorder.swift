@@ -40,14 +40,19 @@ final class EventRecorder: Sendable {
         log.entries.withLock { $0.filter { $0.node == node }.map(\.event) }
     }
 
-    /// Whether `node` reported an event matching `predicate`.
-    func contains(_ node: String, where predicate: (ConsensusEvent) -> Bool) -> Bool {
-        events(of: node).contains(where: predicate)
+    /// How many events `node` reported so far: a mark for `contains(_:_:since:)`.
+    func count(of node: String) -> Int {
+        events(of: node).count
     }
 
-    /// Whether `node` reported exactly `event`.
-    func contains(_ node: String, _ event: ConsensusEvent) -> Bool {
-        events(of: node).contains(event)
+    /// Whether `node` reported an event matching `predicate` (after its first `since` events).
+    func contains(_ node: String, since mark: Int = 0, where predicate: (ConsensusEvent) -> Bool) -> Bool {
+        events(of: node).dropFirst(mark).contains(where: predicate)
+    }
+
+    /// Whether `node` reported exactly `event` (after its first `since` events).
+    func contains(_ node: String, _ event: ConsensusEvent, since mark: Int = 0) -> Bool {
+        events(of: node).dropFirst(mark).contains(event)
     }
 }
 
@@ -101,4 +106,24 @@ func eventually(timeout: Duration = .seconds(15), _ condition: @Sendable () asyn
         try? await Task.sleep(for: .milliseconds(10))
     }
     return await condition()
+}
+
+extension LocalCluster {
+    /// Waits until a leader is elected and every running member follows it in the same term;
+    /// returns it and that term. (A loaded machine may hold a new election right after the first.)
+    func stableLeader(timeout: Duration = .seconds(15)) async throws -> (leader: ConsensusTrait, term: UInt64) {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let leader = try await waitForLeader(timeout: timeout)
+            let state = await leader.debugState
+            var agreed = state.role == "leader"
+            for node in nodes where agreed {
+                let d = await node.debugState
+                if d.running { agreed = d.leaderID == leader.nodeID && d.currentTerm == state.currentTerm }
+            }
+            if agreed { return (leader, state.currentTerm) }
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+        }
+        throw ConsensusError.timedOut
+    }
 }
