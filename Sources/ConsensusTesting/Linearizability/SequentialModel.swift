@@ -200,12 +200,14 @@ enum SequentialModel {
             if from > operation.timeTo {
                 return "it returned at \(operation.timeTo), before the earliest time it could take effect (\(from))"
             }
-            guard let holder = lock.holder else {
-                return "the lock is free (last token \(lock.token))"
-            }
-            var text = "the lock is held by \(holder.debugDescription) with token \(lock.token)"
-            if lock.expiresLatest != .max {
-                text += ", lapsing between \(lock.expiresEarliest) and \(lock.expiresLatest)"
+            var text: String
+            if let holder = lock.holder {
+                text = "the lock is held by \(holder.debugDescription) with token \(lock.token)"
+                if lock.expiresLatest != .max {
+                    text += ", lapsing between \(lock.expiresEarliest) and \(lock.expiresLatest)"
+                }
+            } else {
+                text = "the lock is free (last token \(lock.token))"
             }
             if case .granted(let token)? = operation.output, token <= lock.token {
                 text += "; a new grant needs a token above \(lock.token)"
