@@ -31,12 +31,13 @@ let package = Package(
             ]
         ),
         // Deterministic simulator and checkers. No real I/O.
-        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage"]),
+        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
         .target(
             name: "ConsensusCLI",
             dependencies: [
                 "ConsensusCore",
+                "ConsensusStorage",
                 "ConsensusTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

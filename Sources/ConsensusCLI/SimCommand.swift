@@ -25,6 +25,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Ticks of faults before the world calms down and liveness is checked.")
     var steps: Int = 300
 
+    @Option(help: "Simulated clients sending put/get/CAS/counter/lock operations; their history is checked for linearizability.")
+    var clients: Int = 0
+
     @Flag(help: "Also trace every delivered message (verbose).")
     var messages = false
 
@@ -35,6 +38,7 @@ struct SimCommand: ParsableCommand {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 9 (got \(nodes))") }
         guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard (0...16).contains(clients) else { throw ValidationError("--clients must be between 0 and 16 (got \(clients))") }
     }
 
     func run() throws {
@@ -45,12 +49,14 @@ struct SimCommand: ParsableCommand {
             if verbose { printer = { @Sendable line in print(line) } }
             var options = SimulationOptions(seed: s, nodes: nodes, steps: steps)
             options.traceMessages = messages
+            options.clients = clients
             var sim = Simulation(options, onTrace: printer)
             do throws(SimulationFailure) {
                 let summary = try sim.run()
                 print("seed \(s): ok  ticks=\(summary.ticks) committed=\(summary.committed) elections=\(summary.elections) "
                     + "crashes=\(summary.crashes) partitions=\(summary.partitions) membership=\(summary.membershipChanges) "
                     + "transfers=\(summary.transfers) messages=\(summary.messagesSent) dropped=\(summary.messagesDropped) "
+                    + (clients > 0 ? "client-ops=\(summary.clientOperations) answered=\(summary.clientCompleted) " : "")
                     + "trace=\(String(summary.traceDigest, radix: 16))")
             } catch {
                 failures += 1

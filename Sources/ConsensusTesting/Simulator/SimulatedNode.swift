@@ -1,13 +1,18 @@
+import Consensus
 import ConsensusCore
 
-/// One member of a simulated cluster: the core (absent while crashed), its "disk", and a
-/// stand-in state machine that only keeps a digest of what it applied.
+/// One member of a simulated cluster: the core (absent while crashed), its "disk", the runtime's
+/// key-value state machine, and a digest of everything it applied (for the checker).
 struct SimulatedNode: Sendable {
     let id: NodeID
     var raft: Raft?
     var storage: MemoryRaftStorage
     var appliedIndex: LogIndex = 0
     var state: UInt64 = InvariantChecker.initialState
+    /// The replicated key-value store, fed the entries that carry runtime commands.
+    var store = KeyValueStore()
+    /// ReadIndex answers waiting for this node to apply their index: (context, index).
+    var pendingReads: [(context: UInt64, index: LogIndex)] = []
     /// The commit index the checker has seen on this node.
     var knownCommit: LogIndex = 0
     var snapshotIndex: LogIndex = 0
@@ -23,18 +28,32 @@ struct SimulatedNode: Sendable {
         self.storage = storage
     }
 
-    static func encodeSnapshot(index: LogIndex, state: UInt64) -> [UInt8] {
+    /// Snapshot bytes: the applied index and digest (16 bytes), then the store's own snapshot.
+    static func encodeSnapshot(index: LogIndex, state: UInt64, store: KeyValueStore) -> [UInt8] {
         var bytes: [UInt8] = []
         for v in [index, state] {
             for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
         }
+        // The store always encodes; a failure here is a bug worth crashing on.
+        bytes += try! CommandCodec.encodeSnapshot(store, compressAbove: 512)
         return bytes
     }
 
-    static func decodeSnapshot(_ bytes: [UInt8]) -> (index: LogIndex, state: UInt64)? {
-        guard bytes.count == 16 else { return nil }
+    static func decodeSnapshot(_ bytes: [UInt8]) -> (index: LogIndex, state: UInt64, store: KeyValueStore)? {
+        guard bytes.count > 16 else { return nil }
         func word(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
-        return (word(0), word(8))
+        guard let store = try? CommandCodec.decodeSnapshot(Array(bytes[16...])) else { return nil }
+        return (word(0), word(8), store)
+    }
+
+    /// Applies a committed entry to the store: commands are applied, anything else skipped.
+    /// Returns the command and its result when the entry carried one.
+    mutating func applyToStore(_ e: Entry) -> (Command, OperationResult)? {
+        if e.kind == .normal, e.data.first == 0 || e.data.first == 1, let command = try? CommandCodec.decode(e.data) {
+            return (command, store.apply(command, at: e.index).result)
+        }
+        store.skip(at: e.index)
+        return nil
     }
 
     /// Starts (or restarts) the core from what is on disk; the state machine restarts from the
@@ -46,10 +65,13 @@ struct SimulatedNode: Sendable {
         if let decoded = Self.decodeSnapshot(persisted.snapshot.data) {
             appliedIndex = decoded.index
             state = decoded.state
+            store = decoded.store
         } else {
             appliedIndex = meta.index
             state = InvariantChecker.initialState
+            store = KeyValueStore()
         }
+        pendingReads = []
         snapshotIndex = meta.index
         knownCommit = meta.index
         lastRole = .follower

@@ -21,6 +21,9 @@ public struct Simulation: Sendable {
     var nextNodeID: NodeID
     var nextProposal: UInt64 = 1
     var swizzle: Swizzle?
+    var clients = SimulatedClients()
+    /// Where in the tick we are, for the client history's clock.
+    var phase: Int64 = 0
     /// Nodes that were members of a committed configuration at some point.
     var committedMembers: Set<NodeID> = []
     var stats = SimulationSummary()
@@ -57,6 +60,7 @@ public struct Simulation: Sendable {
         do {
             for _ in 0..<options.steps { try step(faults) }
             try checkLiveness()
+            try checkClientHistory()
         } catch let v {
             throw SimulationFailure(seed: options.seed, tick: now, property: v.property, detail: v.detail,
                                     trace: trace.tail(80), nodes: options.nodes, steps: options.steps)
@@ -74,12 +78,15 @@ public struct Simulation: Sendable {
     mutating func step(_ profile: FaultProfile) throws(InvariantChecker.Violation) {
         now += 1
         try injectFaults(profile)
+        try runClients(profile)
+        phase = 1
         for m in network.takeDue(now: now, reorder: profile.reorder, rng: &rng) {
             guard let i = index(of: m.to), nodes[i].isUp, !network.isCut(m.from, m.to) else { continue }
             if options.traceMessages { record("\(m)") }
             nodes[i].raft!.step(m)
             try drain(i, profile)
         }
+        phase = 2
         for i in nodes.indices where nodes[i].isUp {
             nodes[i].raft!.tick()
             try drain(i, profile)
@@ -121,6 +128,7 @@ public struct Simulation: Sendable {
                 try checker.installed(id, index: decoded.index, state: decoded.state)
                 nodes[i].appliedIndex = decoded.index
                 nodes[i].state = decoded.state
+                nodes[i].store = decoded.store
                 nodes[i].snapshotIndex = decoded.index
                 record("n\(id) installs snapshot at \(decoded.index)")
             }
@@ -129,11 +137,16 @@ public struct Simulation: Sendable {
                 try checker.applied(id, e, appliedBefore: nodes[i].appliedIndex, stateAfter: after)
                 nodes[i].state = after
                 nodes[i].appliedIndex = e.index
+                if let (command, result) = nodes[i].applyToStore(e) {
+                    try clientCommandApplied(command, result, at: id)
+                }
             }
+            for rs in rd.readStates { nodes[i].pendingReads.append((rs.context, rs.index)) }
+            serveReads(i)
             raft.advance(rd)
             // Compaction.
             if nodes[i].appliedIndex >= nodes[i].snapshotIndex + LogIndex(profile.snapshotEvery) {
-                let data = SimulatedNode.encodeSnapshot(index: nodes[i].appliedIndex, state: nodes[i].state)
+                let data = SimulatedNode.encodeSnapshot(index: nodes[i].appliedIndex, state: nodes[i].state, store: nodes[i].store)
                 if let snap = raft.compact(upTo: nodes[i].appliedIndex, snapshotData: data) {
                     nodes[i].storage.compact(snap)
                     nodes[i].snapshotIndex = snap.metadata.index
@@ -192,6 +205,8 @@ public struct SimulationSummary: Sendable, Hashable {
     public var membershipChanges = 0
     public var transfers = 0
     public var proposals = 0
+    public var clientOperations = 0
+    public var clientCompleted = 0
     public var messagesSent = 0
     public var messagesDropped = 0
     public var traceDigest: UInt64 = 0

@@ -25,6 +25,8 @@ public struct FaultProfile: Sendable, Hashable {
     public var membershipChange: Double = 0.0
     /// Ask the leader to transfer leadership to a random voter.
     public var leadershipTransfer: Double = 0.0
+    /// Probability per tick that an idle simulated client sends an operation.
+    public var clientRate: Double = 0.5
     /// Take a snapshot when this many entries were applied since the last one.
     public var snapshotEvery: Int = 40
 
@@ -73,6 +75,11 @@ public struct SimulationOptions: Sendable {
     /// Draw message size and pipeline bounds from the seed too (small bounds split the log into
     /// many appends, which is where commit-rule bugs hide).
     public var varyFlowControl = true
+    /// Simulated clients sending put/get/CAS/counter/lock operations whose history is checked
+    /// for linearizability at the end (0: none).
+    public var clients = 0
+    /// A client that hears nothing for this many ticks records the outcome as unknown.
+    public var clientTimeoutTicks = 60
     /// Record every delivered message in the trace (verbose).
     public var traceMessages = false
     /// Keep at most this many trace lines in memory (the last ones).

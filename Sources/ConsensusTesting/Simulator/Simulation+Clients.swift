@@ -1,0 +1,197 @@
+import Consensus
+import ConsensusCore
+
+/// Simulated clients: they send random put, get, delete, compare-and-swap, counter and lock
+/// operations to whoever leads, through the runtime's own command format and key-value state
+/// machine, and record what they see. At the end of the run the history must be linearizable.
+///
+/// A client has one operation outstanding at a time. It hears the answer only from the node it
+/// asked, when that node applies the command (writes) or serves the read after a ReadIndex round
+/// (reads). If that does not happen within `clientTimeoutTicks` (the node crashed, lost
+/// leadership, the entry was overwritten), the outcome is unknown: it may or may not have taken
+/// effect, and the checker allows both.
+struct SimulatedClients: Sendable {
+    enum Pending: Sendable {
+        case command(ProposalID)
+        case read(context: UInt64, key: String, counter: Bool)
+    }
+
+    struct Outstanding: Sendable {
+        var history: Int
+        var node: NodeID
+        var deadline: UInt64
+        var pending: Pending
+    }
+
+    var history = ClientHistory()
+    var busy: [Int: Outstanding] = [:]
+    var byProposal: [ProposalID: Int] = [:]
+    var byRead: [UInt64: Int] = [:]
+    var lastToken: [Int: UInt64] = [:]
+    var recentValues: [String] = []
+    var nextSequence: UInt64 = 1
+    var nextContext: UInt64 = 1
+    var completed = 0
+}
+
+extension Simulation {
+    /// The history's clock: four phases per tick, so that an answer delivered during tick t is
+    /// after every invocation made at the start of tick t and before those of tick t + 1.
+    var clientTime: Int64 { Int64(now) * 4 + phase }
+
+    static let registers = ["r0", "r1", "r2"]
+    static let counters = ["c0", "c1"]
+    static let lockName = "l0"
+
+    mutating func runClients(_ profile: FaultProfile) throws(InvariantChecker.Violation) {
+        guard options.clients > 0 else { return }
+        phase = 0
+        for c in 0..<options.clients {
+            if let o = clients.busy[c], now >= o.deadline { giveUp(c) }
+        }
+        for c in 0..<options.clients where clients.busy[c] == nil && rng.chance(profile.clientRate) {
+            guard let l = currentLeader else { continue }
+            try issue(client: c, at: l)
+        }
+    }
+
+    private mutating func giveUp(_ c: Int) {
+        guard let o = clients.busy.removeValue(forKey: c) else { return }
+        clients.history.timeOut(o.history)
+        switch o.pending {
+        case .command(let id): clients.byProposal[id] = nil
+        case .read(let context, _, _): clients.byRead[context] = nil
+        }
+    }
+
+    private mutating func issue(client c: Int, at l: Int) throws(InvariantChecker.Violation) {
+        let node = nodes[l].id
+        let register = rng.pick(Self.registers), counter = rng.pick(Self.counters)
+        let deadline = now + UInt64(options.clientTimeoutTicks)
+        switch rng.int(in: 0...9) {
+        case 4, 5, 7:
+            // A linearizable read through ReadIndex.
+            let isCounter = rng.chance(0.4)
+            let key = isCounter ? counter : register
+            let context = clients.nextContext
+            clients.nextContext += 1
+            let h = clients.history.invoke(client: c, isCounter ? .counterRead(key: key) : .get(key: key), at: clientTime)
+            clients.busy[c] = .init(history: h, node: node, deadline: deadline, pending: .read(context: context, key: key, counter: isCounter))
+            clients.byRead[context] = c
+            do { try nodes[l].raft!.readIndex(context: context) } catch { giveUp(c) }
+        default:
+            let (operation, action) = randomWrite(client: c, register: register, counter: counter)
+            let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
+            clients.nextSequence += 1
+            let command = Command(id: id, time: Int64(now), operation: operation)
+            let h = clients.history.invoke(client: c, action, at: clientTime)
+            clients.busy[c] = .init(history: h, node: node, deadline: deadline, pending: .command(id))
+            clients.byProposal[id] = c
+            do {
+                try nodes[l].raft!.propose(try CommandCodec.encode(command, compressAbove: nil))
+            } catch {
+                // Refused at once: it never entered the log. Unknown is still a true statement.
+                giveUp(c)
+            }
+        }
+        try drain(l, faults)
+    }
+
+    private mutating func randomWrite(client c: Int, register: String, counter: String) -> (StoreOperation, ModelAction) {
+        switch rng.int(in: 0...6) {
+        case 0, 1:
+            let value = ConsensusValue.string("c\(c)-\(clients.nextSequence)")
+            clients.recentValues.append(value.description)
+            if clients.recentValues.count > 8 { clients.recentValues.removeFirst() }
+            return (.put(key: register, value: value), .put(key: register, value: value.description))
+        case 2:
+            return (.delete(key: register), .delete(key: register))
+        case 3:
+            // Compare against a value that was written recently (or absent), so some succeed.
+            let expectedText: String? = clients.recentValues.isEmpty || rng.chance(0.2) ? nil : rng.pick(clients.recentValues)
+            let expected = expectedText.map { ConsensusValue.string(String($0.dropFirst().dropLast())) }
+            let new = ConsensusValue.string("cas\(c)-\(clients.nextSequence)")
+            clients.recentValues.append(new.description)
+            if clients.recentValues.count > 8 { clients.recentValues.removeFirst() }
+            return (.compareAndSwap(key: register, expected: expected, new: new),
+                    .compareAndSwap(key: register, expected: expected?.description, new: new.description))
+        case 4:
+            let delta = Int64(rng.int(in: -2...5))
+            return (.counterAdd(name: counter, delta: delta), .counterAdd(key: counter, delta: delta))
+        case 5:
+            // Grants never lapse here (a TTL far beyond the run), so the model needs no clock.
+            let holder = "client-\(c)"
+            return (.lockAcquire(name: Self.lockName, holder: holder, ttlMilliseconds: 1 << 40),
+                    .lockAcquire(lock: Self.lockName, holder: holder, ttl: nil))
+        default:
+            let holder = "client-\(c)"
+            let token = clients.lastToken[c] ?? 1
+            return (.lockRelease(name: Self.lockName, holder: holder, token: token),
+                    .lockRelease(lock: Self.lockName, holder: holder, token: token))
+        }
+    }
+
+    /// A node applied a command: if it is the node a client asked, the client hears the answer.
+    mutating func clientCommandApplied(_ command: Command, _ result: OperationResult, at node: NodeID) throws(InvariantChecker.Violation) {
+        guard let c = clients.byProposal[command.id], let o = clients.busy[c], o.node == node else { return }
+        let output: ModelOutput
+        switch result {
+        case .put(let previous), .delete(let previous):
+            output = .replaced(previous: previous?.description)
+        case .compareAndSwap(let succeeded, _):
+            output = .swapped(succeeded)
+        case .counter(let values):
+            guard case let .counterAdd(name, _) = command.operation, let v = values[name] else {
+                throw .init(property: "client", detail: "counter result without its counter: \(result)")
+            }
+            output = .counter(v)
+        case .lock(let grant):
+            if let grant {
+                clients.lastToken[c] = grant.token
+                output = .granted(token: grant.token)
+            } else {
+                output = .refused
+            }
+        case .lockReleased(let released):
+            output = .released(released)
+        default:
+            throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
+        }
+        clients.history.complete(o.history, output, at: clientTime)
+        clients.busy[c] = nil
+        clients.byProposal[command.id] = nil
+        clients.completed += 1
+    }
+
+    /// Serves the ReadIndex reads whose index node `i` has applied.
+    mutating func serveReads(_ i: Int) {
+        guard !nodes[i].pendingReads.isEmpty else { return }
+        let applied = nodes[i].appliedIndex
+        var keep: [(context: UInt64, index: LogIndex)] = []
+        for r in nodes[i].pendingReads {
+            guard r.index <= applied else { keep.append(r); continue }
+            guard let c = clients.byRead[r.context], let o = clients.busy[c], o.node == nodes[i].id,
+                  case let .read(_, key, isCounter) = o.pending else { continue }
+            let value = nodes[i].store.get(key)?.value
+            let count: Int64 = value?.intValue.map { Int64($0) } ?? 0
+            let output: ModelOutput = isCounter ? .counter(count) : .value(value?.description)
+            clients.history.complete(o.history, output, at: clientTime)
+            clients.busy[c] = nil
+            clients.byRead[r.context] = nil
+            clients.completed += 1
+        }
+        nodes[i].pendingReads = keep
+    }
+
+    /// The end of the run: every client history must be linearizable.
+    mutating func checkClientHistory() throws(InvariantChecker.Violation) {
+        guard options.clients > 0 else { return }
+        let result = LinearizabilityChecker(stateBudgetPerKey: 500_000).check(clients.history.operations)
+        stats.clientOperations = clients.history.operations.count
+        stats.clientCompleted = clients.completed
+        if !result.isLinearizable {
+            throw .init(property: "linearizability", detail: result.description)
+        }
+        record("linearizable: \(clients.history.operations.count) client operations, \(clients.completed) answered")
+    }
+}
