@@ -140,6 +140,31 @@ struct LinearizabilityCheckerTests {
         #expect(checker.check(history) == .linearizable)
     }
 
+    @Test("A timed-out acquire near a lapse may have been refused or granted: the search tries both")
+    func unknownAcquireBothWays() {
+        // "c" can only hold the lock at 30 if its timed-out acquire came after "a"'s grant lapsed;
+        // the search first tries it as a refusal (a's grant still live at 5), then as a grant.
+        let history = [
+            done(1, 0, 1, .lockAcquire(lock: "l", holder: "a", ttl: 10), .granted(token: 1)),
+            timedOut(3, 5, .lockAcquire(lock: "l", holder: "c", ttl: nil)),
+            done(2, 30, 31, .lockAcquire(lock: "l", holder: "b", ttl: nil), .refused),
+            done(3, 32, 33, .lockRelease(lock: "l", holder: "c", token: 2), .released(true)),
+        ]
+        #expect(checker.check(history) == .linearizable)
+        // Without the timed-out acquire, nobody holds the lock at 30.
+        _ = expectCaught(history.enumerated().filter { $0.offset != 1 }.map(\.element), key: "l")
+    }
+
+    @Test("A holder whose grant lapsed can still release it if nobody took the lock since")
+    func releaseAfterLapse() {
+        let history = [
+            done(1, 0, 1, .lockAcquire(lock: "l", holder: "a", ttl: 5), .granted(token: 1)),
+            done(1, 20, 21, .lockRelease(lock: "l", holder: "a", token: 1), .released(true)),
+            done(2, 22, 23, .lockAcquire(lock: "l", holder: "b", ttl: 5), .granted(token: 2)),
+        ]
+        #expect(checker.check(history) == .linearizable)
+    }
+
     @Test("Keys are checked independently and the failing one is named")
     func perKeySplit() {
         var history: [HistoryOperation] = []
