@@ -6,10 +6,11 @@ import ConsensusCore
 /// where `length` counts the payload bytes and the CRC-32C covers the type byte and the payload.
 /// Integers in payloads are little-endian u64 unless noted.
 enum WALRecord: Equatable {
-    /// The first record of every segment: its sequence number, the last log index when it was
-    /// created, and the hard state at that moment, so that deleting earlier segments never loses
-    /// the hard state. Payload: `seq, lastIndex, term, vote, commit`.
-    case segmentHeader(sequence: UInt64, lastIndex: LogIndex, hardState: HardState)
+    /// The first record of every segment: its sequence number, and the last log index, the
+    /// snapshot and the hard state when it was created, so that deleting earlier segments never
+    /// loses the hard state or the name of the snapshot. Payload: `seq, lastIndex,
+    /// snapshotIndex, snapshotTerm, term, vote, commit`.
+    case segmentHeader(sequence: UInt64, lastIndex: LogIndex, snapshot: SnapshotID, hardState: HardState)
     /// A log entry. It replaces any entry with the same or a higher index (§5.3).
     /// Payload: `term, index, kind u8, dataLength, data`.
     case entry(Entry)
@@ -43,9 +44,11 @@ enum WALRecord: Equatable {
     func encode(into out: inout [UInt8]) {
         var p = ByteWriter()
         switch self {
-        case let .segmentHeader(sequence, lastIndex, hs):
+        case let .segmentHeader(sequence, lastIndex, snapshot, hs):
             p.u64(sequence)
             p.u64(lastIndex)
+            p.u64(snapshot.index)
+            p.u64(snapshot.term)
             p.hardState(hs)
         case let .entry(e):
             p.u64(e.term)
@@ -76,7 +79,9 @@ enum WALRecord: Equatable {
         let record: WALRecord
         switch Kind(rawValue: rawKind) {
         case .segmentHeader?:
-            record = .segmentHeader(sequence: try r.u64(), lastIndex: try r.u64(), hardState: try r.hardState())
+            let sequence = try r.u64(), lastIndex = try r.u64()
+            let snapshot = SnapshotID(index: try r.u64(), term: try r.u64())
+            record = .segmentHeader(sequence: sequence, lastIndex: lastIndex, snapshot: snapshot, hardState: try r.hardState())
         case .entry?:
             let term = try r.u64(), index = try r.u64()
             guard let kind = EntryKind(rawValue: try r.u8()) else {
@@ -94,6 +99,12 @@ enum WALRecord: Equatable {
         guard r.isAtEnd else { throw ByteReader.Malformed(description: "trailing bytes after the payload") }
         return record
     }
+}
+
+/// Which snapshot: its last index and that entry's term (index 0 is "no snapshot yet").
+struct SnapshotID: Hashable {
+    var index: LogIndex
+    var term: Term
 }
 
 extension ByteWriter {

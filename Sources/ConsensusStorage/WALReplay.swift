@@ -8,8 +8,9 @@ import ConsensusCore
 /// - an entry replaces any entry with the same or a higher index; one that would leave a gap
 ///   after the last entry is corruption;
 /// - the last `snapshot` record names the snapshot file to load (its absence is an error);
-///   entries at or below its index are covered by it, and a snapshot record that `replacesLog`
-///   drops every entry before it;
+///   entries at or below its index are covered by it (one that appears still truncates the
+///   entries after it, as when it was written), and a snapshot record that `replacesLog` drops
+///   every entry before it;
 /// - the hard state is the one in the last hard state record or segment header.
 struct WALReplay {
     /// What one segment holds, for deciding which segments a snapshot covers.
@@ -51,7 +52,7 @@ struct WALReplay {
                 throw StorageError.missingSegment(file: path, reason: "it disappeared while the directory was read")
             }
             let scan = try WALSegmentScan(bytes, path: path, isLast: seq == sequences.last)
-            if case let (_, .segmentHeader(found, _, _))? = scan.records.first {
+            if case let (_, .segmentHeader(found, _, _, _))? = scan.records.first {
                 guard found == seq else {
                     throw StorageError.corruption(file: path, offset: 0, reason: "the segment header says it is segment \(found)")
                 }
@@ -66,10 +67,14 @@ struct WALReplay {
         lastSegmentIsTorn = scans.last!.scan.isTorn
 
         // The snapshot the log starts from: the one the last snapshot record names.
-        var base: (index: LogIndex, term: Term)?
+        var base: SnapshotID?
         for (_, scan) in scans {
             for (_, r) in scan.records {
-                if case let .snapshot(index, term, _) = r { base = (index, term) }
+                switch r {
+                case let .snapshot(index, term, _): base = SnapshotID(index: index, term: term)
+                case let .segmentHeader(_, _, snapshot, _) where snapshot != SnapshotID(index: 0, term: 0): base = snapshot
+                default: break
+                }
             }
         }
         if let base {
@@ -83,7 +88,7 @@ struct WALReplay {
         let baseIndex = base?.index ?? 0
 
         // Earlier segments may have been deleted only if the snapshot covers them.
-        if case let (_, .segmentHeader(_, lastIndex, _))? = scans.first?.scan.records.first,
+        if case let (_, .segmentHeader(_, lastIndex, _, _))? = scans.first?.scan.records.first,
            firstSequence > 1, lastIndex > baseIndex {
             throw StorageError.missingSegment(
                 file: layout.segment(firstSequence - 1),
@@ -94,7 +99,7 @@ struct WALReplay {
         for (path, scan) in scans {
             for (offset, record) in scan.records {
                 switch record {
-                case let .segmentHeader(_, _, hs):
+                case let .segmentHeader(_, _, _, hs):
                     state.hardState = hs
                 case let .hardState(hs):
                     state.hardState = hs
@@ -104,7 +109,12 @@ struct WALReplay {
                     hasState = true
                 case let .entry(e):
                     hasState = true
-                    if e.index <= baseIndex { continue }
+                    if e.index <= baseIndex {
+                        // The snapshot covers it; but it was written over a longer log, whose
+                        // entries after it were truncated then (§5.3), so they go now too.
+                        state.entries = []
+                        continue
+                    }
                     let last = state.entries.last?.index ?? baseIndex
                     guard e.index <= last + 1 else {
                         throw StorageError.corruption(
@@ -131,7 +141,7 @@ extension WALRecord {
     /// The highest log index the record mentions (0 for none).
     var indexMentioned: LogIndex {
         switch self {
-        case let .segmentHeader(_, lastIndex, _): lastIndex
+        case let .segmentHeader(_, lastIndex, _, _): lastIndex
         case let .entry(e): e.index
         case .hardState: 0
         case let .snapshot(index, _, _): index

@@ -23,6 +23,12 @@ struct WALSegmentScan {
                     file: path, offset: pos,
                     reason: "\(reason) in a segment that is not the last one (a torn write can only be at the end of the last segment)")
             }
+            // A torn write is the end of the file; a damaged length field in the middle is not.
+            if let next = Self.firstValidRecord(in: bytes, after: pos) {
+                throw StorageError.corruption(
+                    file: path, offset: pos,
+                    reason: "\(reason), but a valid record follows at byte \(next): the record's length is damaged, this is not a torn write")
+            }
             isTorn = true
         }
         while pos < bytes.count {
@@ -60,5 +66,19 @@ struct WALSegmentScan {
             pos = end
             validBytes = pos
         }
+    }
+
+    /// The offset of the first complete record with a good checksum that starts after `offset`.
+    static func firstValidRecord(in bytes: [UInt8], after offset: Int) -> Int? {
+        var p = offset + 1
+        while p + WALRecord.headerBytes <= bytes.count {
+            defer { p += 1 }
+            var header = ByteReader(bytes[p..<p + WALRecord.headerBytes])
+            guard let length = try? Int(header.u32()), let stored = try? header.u32(), let kind = try? header.u8(),
+                  WALRecord.Kind(rawValue: kind) != nil, p + WALRecord.headerBytes + length <= bytes.count else { continue }
+            let payload = bytes[p + WALRecord.headerBytes..<p + WALRecord.headerBytes + length]
+            if CRC32C.checksum(payload, continuing: CRC32C.checksum(CollectionOfOne(kind))) == stored { return p }
+        }
+        return nil
     }
 }

@@ -19,6 +19,8 @@ struct WALWriter {
     /// The last log index, after what was appended.
     private(set) var lastIndex: LogIndex
     private(set) var hardState: HardState
+    /// The snapshot the log starts from, after what was appended.
+    private(set) var snapshot: SnapshotID
 
     /// Continues the log found by `replay`: cuts a torn tail, writes a missing header, or creates
     /// the first segment of a new directory.
@@ -28,6 +30,8 @@ struct WALWriter {
         self.segments = replay.segments
         self.lastIndex = replay.state.entries.last?.index ?? replay.state.snapshot.metadata.index
         self.hardState = replay.state.hardState
+        let base = replay.state.snapshot.metadata
+        self.snapshot = SnapshotID(index: base.index, term: base.term)
         guard let last = segments.last else {
             try startSegment(1)
             return
@@ -41,7 +45,7 @@ struct WALWriter {
         size = replay.lastSegmentValidBytes
         if size == 0 {
             // The segment's creation was torn before its header was synced.
-            WALRecord.segmentHeader(sequence: last.sequence, lastIndex: lastIndex, hardState: hardState).encode(into: &buffer)
+            WALRecord.segmentHeader(sequence: last.sequence, lastIndex: lastIndex, snapshot: snapshot, hardState: hardState).encode(into: &buffer)
             try sync()
         }
     }
@@ -66,7 +70,9 @@ struct WALWriter {
         switch record {
         case .entry(let e): lastIndex = e.index
         case .hardState(let hs): hardState = hs
-        case let .snapshot(index, _, replacesLog): if replacesLog { lastIndex = index }
+        case let .snapshot(index, term, replacesLog):
+            snapshot = SnapshotID(index: index, term: term)
+            if replacesLog { lastIndex = index }
         case .segmentHeader: break
         }
     }
@@ -100,7 +106,7 @@ struct WALWriter {
     /// The size of a segment header record, so that a fresh segment counts as empty.
     private static let headerBytes: Int = {
         var bytes: [UInt8] = []
-        WALRecord.segmentHeader(sequence: 0, lastIndex: 0, hardState: HardState()).encode(into: &bytes)
+        WALRecord.segmentHeader(sequence: 0, lastIndex: 0, snapshot: SnapshotID(index: 0, term: 0), hardState: HardState()).encode(into: &bytes)
         return bytes.count
     }()
 
@@ -117,7 +123,7 @@ struct WALWriter {
         fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
         segments.append(WALReplay.Segment(sequence: sequence, indexMax: lastIndex))
         var header: [UInt8] = []
-        WALRecord.segmentHeader(sequence: sequence, lastIndex: lastIndex, hardState: hardState).encode(into: &header)
+        WALRecord.segmentHeader(sequence: sequence, lastIndex: lastIndex, snapshot: snapshot, hardState: hardState).encode(into: &header)
         buffer = header
         size = header.count
         try sync()
