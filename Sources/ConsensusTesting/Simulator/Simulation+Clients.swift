@@ -50,8 +50,11 @@ extension Simulation {
             if let o = clients.busy[c], now >= o.deadline { giveUp(c) }
         }
         for c in 0..<options.clients where clients.busy[c] == nil && rng.chance(profile.clientRate) {
-            guard let l = currentLeader else { continue }
-            try issue(client: c, at: l)
+            // A client talks to any node that believes it leads: after a partition that can be a
+            // deposed leader that has not noticed yet, which is exactly where stale reads hide.
+            let leaders = nodes.indices.filter { nodes[$0].raft?.isLeader == true }
+            guard !leaders.isEmpty else { continue }
+            try issue(client: c, at: rng.pick(leaders))
         }
     }
 
