@@ -51,7 +51,7 @@ extension ConsensusTrait {
         }
         guard raft != nil else { throw failure ?? .notRunning }
         nextSequence += 1
-        let id = ProposalID(node: numericID, sequence: nextSequence)
+        let id = ProposalID(node: session, sequence: nextSequence)
         let command = Command(id: id, time: 0, operation: operation)
         let timeout = configuration.timeout
         // On the minority side of a partition a write cannot commit: say so now rather than
@@ -64,7 +64,7 @@ extension ConsensusTrait {
                 guard !Task.isCancelled else { return }
                 await self?.expire(id)
             }
-            waiters[id] = ProposalWaiter(continuation: continuation, timeout: timer)
+            waiters[id] = ProposalWaiter(command: command, continuation: continuation, timeout: timer)
             enqueue(command, hops: 0)
         }
         switch outcome {

@@ -43,10 +43,20 @@ extension ConsensusTrait {
     }
 
     private func roleChanged(_ soft: SoftState) {
-        if let leader = soft.leader, leader != lastLeader, let name = name(of: leader) {
+        let newLeader = soft.leader != nil && soft.leader != lastLeader
+        if newLeader, let name = name(of: soft.leader) {
             hub.emit(.leaderElected(leader: name, term: soft.term))
         }
         lastLeader = soft.leader
+        // Proposals sent to a leader that is gone may be lost: send them again to the new one.
+        // The state machine applies each proposal id once, so a retry that races the original
+        // cannot take effect twice.
+        if newLeader {
+            let retry = waiters.values.map(\.command).sorted { $0.id.sequence < $1.id.sequence }
+            for c in retry where !awaitingLeader.contains(where: { $0.id == c.id }) && !batch.contains(where: { $0.id == c.id }) {
+                enqueue(c, hops: 0)
+            }
+        }
         // Proposals that waited for a leader can go now.
         if soft.leader != nil && !awaitingLeader.isEmpty {
             let waiting = awaitingLeader
@@ -95,6 +105,11 @@ extension ConsensusTrait {
         } catch {
             // Every member skips the same undecodable entry the same way.
             store.skip(at: entry.index)
+            return
+        }
+        if store.hasApplied(command.id) {
+            // The same proposal again (retried after a leader change): it already took effect.
+            _ = store.apply(command, at: entry.index)
             return
         }
         let (result, changes) = store.apply(command, at: entry.index)

@@ -39,7 +39,8 @@ public actor ConsensusTrait {
     var partition: PartitionInfo?
     var pingSequence: UInt64 = 0
 
-    // Proposals.
+    // Proposals. Ids are (session, sequence): a new session per start, so ids never repeat.
+    var session: UInt64 = 0
     var nextSequence: UInt64 = 0
     var waiters: [ProposalID: ProposalWaiter] = [:]
     var batch: [Command] = []
@@ -106,6 +107,8 @@ public actor ConsensusTrait {
         }
         lastSnapshotIndex = state.snapshot.metadata.index
         var rng = SplitMix64(seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
+        session = UInt64.random(in: 1...UInt64.max)
+        nextSequence = 0
         raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
         failure = nil
         for peer in raft!.configuration.members where peer != numericID { lastHeard[peer] = .now }

@@ -12,6 +12,9 @@ extension KeyValueStore {
         var clock: Int64
         var entries: [String: Versioned]
         var locks: [String: LockRecord]
+        /// Absent in snapshots written before exactly-once retries existed.
+        /// Keyed by the proposer session in decimal (string keys keep the JSON sorted).
+        var proposals: [String: ProposalWindow]?
     }
 
     /// The store as bytes: the same state always gives the same bytes (JSON with sorted keys).
@@ -22,7 +25,8 @@ extension KeyValueStore {
     /// - Returns: the snapshot bytes (without the codec's format byte: see ``CommandCodec/encodeSnapshot(_:compressAbove:)``).
     /// - Throws: `EncodingError` only if a value cannot be written as JSON, which ``apply(_:at:)`` never lets in.
     public func snapshot() throws -> [UInt8] {
-        let image = Image(format: Image.currentFormat, appliedIndex: appliedIndex, clock: clock, entries: entries, locks: locks)
+        let image = Image(format: Image.currentFormat, appliedIndex: appliedIndex, clock: clock, entries: entries, locks: locks,
+                          proposals: proposals.isEmpty ? nil : Dictionary(uniqueKeysWithValues: proposals.map { (String($0.key), $0.value) }))
         return Array(try ConsensusValue.jsonEncoder().encode(image))
     }
 
@@ -47,5 +51,11 @@ extension KeyValueStore {
                 "state machine snapshot at index \(image.appliedIndex) has key \"\(key)\" at later revision \(versioned.revision)")
         }
         self.init(appliedIndex: image.appliedIndex, clock: image.clock, entries: image.entries, locks: image.locks)
+        for (session, window) in image.proposals ?? [:] {
+            guard let id = UInt64(session) else {
+                throw CommandCodecError.corrupt("state machine snapshot has a bad proposer session \"\(session)\"")
+            }
+            self.proposals[id] = window
+        }
     }
 }

@@ -58,6 +58,8 @@ public struct KeyValueStore: Sendable, Hashable {
     var entries: [String: Versioned]
     /// Locks by name, including released ones (they keep their last fencing token).
     var locks: [String: LockRecord]
+    /// Applied proposals per proposer session (exactly-once for retried proposals).
+    var proposals: [UInt64: ProposalWindow] = [:]
 
     /// The log index of the last applied (or skipped) entry; 0 before any.
     public private(set) var appliedIndex: UInt64
@@ -108,6 +110,11 @@ public struct KeyValueStore: Sendable, Hashable {
         precondition(index == appliedIndex + 1, "applying index \(index) after \(appliedIndex): entries apply in log order")
         appliedIndex = index
         clock = max(clock, command.time)
+        if hasApplied(command.id) {
+            // A retry of a proposal that already took effect (it reached the log twice).
+            return (.rejected(reason: "duplicate of proposal \(command.id), which was already applied"), [])
+        }
+        proposals[command.id.node, default: ProposalWindow()].insert(command.id.sequence)
         var journal = WriteJournal()
         let result = perform(command.operation, at: index, journal: &journal)
         return (result, journal.changes)
