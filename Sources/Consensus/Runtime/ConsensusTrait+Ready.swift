@@ -4,6 +4,12 @@ import ConsensusNetwork
 /// Performing the core's batches of work: persist, send, apply, serve reads (see `Ready`).
 extension ConsensusTrait {
     func processReady() {
+        // Work that reaches the core while a batch is being performed (a proposal re-sent on a
+        // leader change) waits until the batch is acknowledged: the core must not be stepped
+        // between `ready()` and `advance(_:)`.
+        guard !performingReady else { return }
+        performingReady = true
+        defer { performingReady = false }
         while raft?.hasReady == true {
             let rd = raft!.ready()
             if let soft = rd.softState { roleChanged(soft) }
@@ -30,6 +36,13 @@ extension ConsensusTrait {
             raft!.advance(rd)
             releaseAppliedWaiters()
             maybeSnapshot()
+            if !deferredCommands.isEmpty {
+                performingReady = false
+                let commands = deferredCommands
+                deferredCommands = []
+                for (c, hops) in commands { enqueue(c, hops: hops) }
+                performingReady = true
+            }
         }
     }
 
@@ -54,19 +67,17 @@ extension ConsensusTrait {
         if newLeader {
             let retry = waiters.values.map(\.command).sorted { $0.id.sequence < $1.id.sequence }
             for c in retry where !awaitingLeader.contains(where: { $0.id == c.id }) && !batch.contains(where: { $0.id == c.id }) {
-                enqueue(c, hops: 0)
+                deferredCommands.append((c, 0))
             }
         }
         // Proposals that waited for a leader can go now.
         if soft.leader != nil && !awaitingLeader.isEmpty {
-            let waiting = awaitingLeader
+            deferredCommands += awaitingLeader.map { ($0, 0) }
             awaitingLeader = []
-            for c in waiting { enqueue(c, hops: 0) }
         }
         if soft.role != .leader && !batch.isEmpty {
-            let pending = batch
+            deferredCommands += batch.map { ($0, 1) }
             batch = []
-            for c in pending { enqueue(c, hops: 1) }
         }
     }
 

@@ -55,6 +55,8 @@ public actor ConsensusTrait {
     var appliedWaiters: [(index: LogIndex, continuation: CheckedContinuation<Void, Never>)] = []
 
     var lastLeader: NodeID?
+    var performingReady = false
+    var deferredCommands: [(Command, Int)] = []
     var lastSnapshotIndex: LogIndex = 0
     /// Set when storage failed: the node stops and says why.
     public internal(set) var failure: ConsensusError?
