@@ -94,7 +94,7 @@ public struct ConsensusConfiguration: Sendable, Hashable {
     // MARK: - Ticks
 
     /// The runtime ticks the core twice per heartbeat interval.
-    var tickInterval: Duration { heartbeatInterval / 2 }
+    public var tickInterval: Duration { heartbeatInterval / 2 }
 
     /// The core's options derived from the durations.
     var raftOptions: RaftOptions {
