@@ -12,6 +12,11 @@ import Synchronization
 /// - Every ``persist(hardState:entries:snapshot:)`` appends its records (entries, then the hard
 ///   state) to the active segment and returns only after one `fdatasync` (group commit). A
 ///   snapshot in it is first written to its own file, atomically.
+/// - The hard state (term, vote, commit) is a WAL record too, so that it rides on the same
+///   `fdatasync` as the entries: a separate atomic file (temporary file, fsync, rename, fsync of
+///   the directory) would cost three more syncs per batch. Each segment starts with a header
+///   holding the hard state and the current snapshot, so deleting older segments loses neither.
+///   Snapshot files and `FORMAT` are written atomically in that way.
 /// - Each WAL record is framed `[length u32][crc32c u32][type u8][payload]` (see ``WALRecord``).
 /// - Opening replays the log: a torn record at the end of the last segment (a write whose
 ///   `persist` never returned) is cut off; anything else that does not check out throws

@@ -75,6 +75,21 @@ struct WALRecoveryTests {
         #expect(state.entries.map(\.index) == Array(1...8))
     }
 
+    @Test("An empty last segment (a crash right after creating it) gets its header back and the log continues")
+    func emptyLastSegment() throws {
+        let (dir, _, _) = try directoryWithLastBatch()
+        defer { dir.remove() }
+        let empty = dir.file("wal/00000000000000000002.log")
+        #expect(FileManager.default.createFile(atPath: empty, contents: nil))
+        let s = try FileStorage(directory: dir.path)
+        #expect(try fileSize(empty) > 0)
+        try s.persist(hardState: HardState(term: 2, vote: 3, commit: 9), entries: entries(9...9, term: 2), snapshot: nil)
+        s.close()
+        let state = try FileStorage(directory: dir.path).load()
+        #expect(state.entries.map(\.index) == Array(1...9))
+        #expect(state.hardState == HardState(term: 2, vote: 3, commit: 9))
+    }
+
     @Test("A flipped bit in a record in the middle of the last segment refuses the open, naming the file and offset")
     func bitFlipInTheMiddle() throws {
         let (dir, batchStart, _) = try directoryWithLastBatch()
