@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "ConsensusCore", targets: ["ConsensusCore"]),
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
+        .library(name: "ConsensusRecipes", targets: ["ConsensusRecipes"]),
         .executable(name: "consensus", targets: ["consensus"]),
     ],
     dependencies: [
@@ -30,6 +31,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Optimistic update, compare-and-swap, lock with expiry and fencing, atomic counter:
+        // worked examples built only on the public API of Consensus.
+        .target(name: "ConsensusRecipes", dependencies: ["Consensus"]),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "ConsensusTestingTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusStorageTests", dependencies: ["ConsensusCore", "ConsensusStorage"]),
         .testTarget(name: "ConsensusNetworkTests", dependencies: ["ConsensusCore", "ConsensusNetwork"]),
+        .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage"]),
     ]
 )

@@ -1,0 +1,148 @@
+import Consensus
+
+/// A lock with expiry and fencing tokens, decided by the replicated state machine.
+///
+/// **Guarantees** (raft):
+/// - *Mutual exclusion by the log*: a grant is an entry applied in log order, so at any point of
+///   the log at most one holder has a live grant. Expiry is judged against the time the leader
+///   stamped on the entry (kept monotonic along the log), never a client's or a member's own
+///   clock, so every member decides the same and a client's clock jumping cannot break it.
+/// - *Fencing tokens*: every grant carries a token strictly larger than every earlier grant of
+///   the same lock (across releases, expiries, leader changes and snapshots).
+/// - Only the holder, with its token, can renew or release.
+///
+/// **Why a lock alone is not enough.** A holder can be paused (a GC pause, a swapped-out process,
+/// a long network delay) past its TTL without noticing. Meanwhile the lock expires and someone
+/// else gets it. When the first holder wakes up it still *believes* it holds the lock and writes
+/// to the resource: two holders are writing. No client-side check can close this gap, because the
+/// pause can happen right after the check. **The token fixes it**: send the token with every
+/// write, and let the resource remember the highest token it has seen and refuse lower ones (see
+/// ``FencedResource``). The newer holder's token is larger, so once it has written, the paused
+/// holder's writes are refused.
+///
+/// The lesson's lock (`propose("lock:" + resource, {holder, expires})`) has none of this: the put
+/// is unconditional, so two clients are both told they acquired it; expiry is the holder's own
+/// `Date.now()` and `setTimeout`; and there is no token.
+///
+/// **Mechanism**: raft. With simple_majority every call throws ``RecipeError/needsRaft(recipe:)``.
+///
+/// ```swift
+/// let lock = DistributedLock("invoice-42", holder: "worker-7", on: node)
+/// try await lock.withLock(ttl: .seconds(10), wait: .seconds(30)) { token in
+///     try await storage.write(invoice, fencingToken: token)
+/// }
+/// ```
+public struct DistributedLock: Sendable {
+    /// The lock's name (locks live in their own namespace, apart from keys).
+    public let name: String
+    /// Who asks for it. Give every process (or task) that may contend its own holder name:
+    /// acquiring again with the same name returns the same grant.
+    public let holder: String
+    /// The member proposals go through.
+    public let node: ConsensusTrait
+    /// The backoff between attempts while waiting for the lock (the attempt limit is ignored:
+    /// the wait's duration bounds it).
+    public var retry: RetryPolicy
+
+    /// Creates a handle; nothing is proposed until ``acquire(ttl:wait:)``.
+    /// - Parameters:
+    ///   - name: the lock's name.
+    ///   - holder: this contender's unique name.
+    ///   - node: the member to go through.
+    ///   - retry: the backoff while waiting.
+    public init(_ name: String, holder: String, on node: ConsensusTrait,
+                retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(200))) {
+        self.name = name
+        self.holder = holder
+        self.node = node
+        self.retry = retry
+    }
+
+    /// Takes the lock for `ttl` of store time.
+    ///
+    /// A retry after a timed-out attempt is safe: if that attempt was granted, asking again as the
+    /// same holder returns the same grant.
+    /// - Parameters:
+    ///   - ttl: how long the grant lasts unless renewed (at least 1 ms).
+    ///   - wait: `nil` to try once; otherwise keep trying (with jittered backoff) until granted or
+    ///     this much time has passed.
+    /// - Returns: the grant, with its fencing token.
+    /// - Throws: ``RecipeError/lockNotAcquired(name:waited:)`` when someone else still holds it;
+    ///   ``RecipeError/outcomeUnknown(key:reason:)`` if the last attempt timed out (the lock may
+    ///   be ours until its TTL passes); ``RecipeError/notApplied(key:reason:)`` (for example no
+    ///   quorum on this side of a partition).
+    public func acquire(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> LockGrant {
+        try node.requireRaft("DistributedLock")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + (wait ?? .zero)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let operation = StoreOperation.lockAcquire(name: name, holder: holder, ttlMilliseconds: Self.milliseconds(ttl))
+            let outcome = try await node.submitForRecipe(operation, key: name)
+            switch outcome {
+            case .applied(.lock(let grant?), _):
+                return grant
+            case .applied(.lock(nil), _):
+                if clock.now >= deadline { throw .lockNotAcquired(name: name, waited: clock.now - start) }
+            case .applied(.rejected(let reason), _):
+                throw .rejected(key: name, reason: reason)
+            case .applied(let other, _):
+                throw .rejected(key: name, reason: "unexpected answer \(other)")
+            case .notApplied(let reason):
+                throw .notApplied(key: name, reason: reason)
+            case .unknown(let reason):
+                if clock.now >= deadline { throw .outcomeUnknown(key: name, reason: reason) }
+            }
+            let pause = min(retry.backoff(afterAttempt: attempt), deadline - clock.now)
+            if pause > .zero { try? await Task.sleep(for: pause) }
+        }
+    }
+
+    /// Extends a grant that is still live to `ttl` from now (store time).
+    /// - Returns: the extended grant (same token).
+    /// - Throws: ``RecipeError/lockLost(name:token:)`` if the grant lapsed or is not this
+    ///   holder's; ``RecipeError/outcomeUnknown(key:reason:)`` or
+    ///   ``RecipeError/notApplied(key:reason:)`` if the renewal did not get an answer.
+    @discardableResult
+    public func renew(_ grant: LockGrant, ttl: Duration) async throws(RecipeError) -> LockGrant {
+        try node.requireRaft("DistributedLock")
+        let operation = StoreOperation.lockRenew(name: name, holder: holder, token: grant.token, ttlMilliseconds: Self.milliseconds(ttl))
+        switch try await node.submitForRecipe(operation, key: name) {
+        case .applied(.lock(let renewed?), _): return renewed
+        case .applied(.lock(nil), _): throw .lockLost(name: name, token: grant.token)
+        case .applied(.rejected(let reason), _): throw .rejected(key: name, reason: reason)
+        case .applied(let other, _): throw .rejected(key: name, reason: "unexpected answer \(other)")
+        case .notApplied(let reason): throw .notApplied(key: name, reason: reason)
+        case .unknown(let reason): throw .outcomeUnknown(key: name, reason: reason)
+        }
+    }
+
+    /// Frees the lock if this holder's grant with `token` is the latest one.
+    /// - Returns: `true` if it was freed; `false` if the token is stale or not this holder's
+    ///   (nothing changed).
+    @discardableResult
+    public func release(token: UInt64) async throws(RecipeError) -> Bool {
+        try node.requireRaft("DistributedLock")
+        switch try await node.submitForRecipe(.lockRelease(name: name, holder: holder, token: token), key: name) {
+        case .applied(.lockReleased(let freed), _): return freed
+        case .applied(.rejected(let reason), _): throw .rejected(key: name, reason: reason)
+        case .applied(let other, _): throw .rejected(key: name, reason: "unexpected answer \(other)")
+        case .notApplied(let reason): throw .notApplied(key: name, reason: reason)
+        case .unknown(let reason): throw .outcomeUnknown(key: name, reason: reason)
+        }
+    }
+
+    /// Frees `grant` (see ``release(token:)``).
+    @discardableResult
+    public func release(_ grant: LockGrant) async throws(RecipeError) -> Bool {
+        try await release(token: grant.token)
+    }
+
+    /// Whole milliseconds in `duration`, at least 1.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
