@@ -81,6 +81,14 @@ public struct Raft: Sendable {
         self.lastSoftState = SoftState(role: .follower, leader: nil, term: storage.hardState.term)
         self.random = random
         rebuildConfiguration(from: log.firstIndex)
+        // A crash can leave entries durable whose batch's hard state was not (a torn tail). No
+        // vote or acknowledgement of that batch ever left this node, so it is safe to resume in
+        // the term of the last entry with no vote in it; resuming in an older term would let this
+        // node append entries of a lower term after higher ones.
+        if log.lastTerm > term {
+            term = log.lastTerm
+            vote = nil
+        }
         resetElectionTimer()
     }
 

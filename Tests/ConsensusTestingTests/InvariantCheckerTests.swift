@@ -55,3 +55,18 @@ struct InvariantCheckerTests {
         #expect(throws: InvariantChecker.Violation.self) { try c.checkLeaderCompleteness(raft) }
     }
 }
+
+/// Restoring a node whose last batch lost its hard state but kept its entries (a torn WAL tail).
+@Suite("Restore after a torn batch")
+struct TornBatchRestoreTests {
+    @Test("Figure 2 persistent state: a log whose last term is above the stored term resumes in that term, with no vote")
+    func termFollowsLog() {
+        var storage = MemoryRaftStorage(bootstrap: [1, 2, 3])
+        storage.persist(hardState: HardState(term: 3, vote: 2, commit: 0),
+                        entries: [Entry(term: 3, index: 1), Entry(term: 5, index: 2)], snapshot: nil)
+        let raft = Raft(id: 1, storage: storage.persistentState, random: SplitMix64(seed: 1))
+        #expect(raft.term == 5)
+        #expect(raft.vote == nil)
+        #expect(raft.lastTerm == 5)
+    }
+}
