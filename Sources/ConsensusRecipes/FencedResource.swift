@@ -25,6 +25,12 @@ public actor FencedResource<Value: Sendable> {
         /// The highest token the resource had seen.
         public var highestSeen: UInt64
 
+        /// Creates the error.
+        public init(token: UInt64, highestSeen: UInt64) {
+            self.token = token
+            self.highestSeen = highestSeen
+        }
+
         public var description: String {
             "fencing token \(token) is stale: a holder with token \(highestSeen) has already written"
         }

@@ -1,0 +1,160 @@
+import Consensus
+import ConsensusRecipes
+import ConsensusTesting
+import Testing
+
+@Suite("Recipes: distributed lock")
+struct DistributedLockTests {
+    /// One holder's time with the lock, as the holder saw it: from the grant's arrival to just
+    /// before its release was sent. Those times lie inside the store's own grant interval.
+    struct Tenure: Sendable {
+        var holder: String
+        var token: UInt64
+        var start: Int64
+        var end: Int64
+    }
+
+    actor Tenures {
+        var all: [Tenure] = []
+        func add(_ t: Tenure) { all.append(t) }
+    }
+
+    @Test("Two contenders on different members never both hold it; tokens strictly increase; the checker agrees")
+    func mutualExclusion() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let followers = await cluster.followers(of: leader)
+            let history = SharedHistory()
+            let tenures = Tenures()
+            let ttl = Duration.seconds(5)
+            let ttlNanos: Int64 = 5_000_000_000
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (client, node) in [followers[0], followers[1]].enumerated() {
+                    group.addTask {
+                        let holder = "contender-\(client)"
+                        let lock = DistributedLock("printer", holder: holder, on: node)
+                        var held = 0
+                        while held < 4 {
+                            let id = await history.invoke(client: client, .lockAcquire(lock: "printer", holder: holder, ttl: ttlNanos))
+                            let grant: LockGrant
+                            do {
+                                grant = try await lock.acquire(ttl: ttl)
+                            } catch RecipeError.lockNotAcquired {
+                                await history.complete(id, .refused)
+                                try await Task.sleep(for: .milliseconds(Int.random(in: 1...15)))
+                                continue
+                            }
+                            await history.complete(id, .granted(token: grant.token))
+                            let start = history.clock.now
+                            try await Task.sleep(for: .milliseconds(10))   // the critical section
+                            let end = history.clock.now
+                            await tenures.add(Tenure(holder: holder, token: grant.token, start: start, end: end))
+                            let rid = await history.invoke(client: client, .lockRelease(lock: "printer", holder: holder, token: grant.token))
+                            let freed = try await lock.release(grant)
+                            await history.complete(rid, .released(freed))
+                            #expect(freed)
+                            held += 1
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            let ordered = await tenures.all.sorted { $0.start < $1.start }
+            #expect(ordered.count == 8)
+            for (a, b) in zip(ordered, ordered.dropFirst()) {
+                #expect(a.end < b.start, "\(a.holder) (token \(a.token)) and \(b.holder) (token \(b.token)) overlap")
+                #expect(a.token < b.token, "tokens must strictly increase in grant order")
+            }
+            let result = LinearizabilityChecker().check(await history.operations)
+            #expect(result == .linearizable, "\(result)")
+        }
+    }
+
+    @Test("A holder paused past its TTL loses the lock: the next grant has a larger token and the resource refuses the stale one")
+    func pausedHolderIsFenced() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let followers = await cluster.followers(of: leader)
+            let slow = DistributedLock("ledger", holder: "slow-worker", on: followers[0])
+            let fast = DistributedLock("ledger", holder: "fast-worker", on: followers[1])
+            let ledger = FencedResource<[String]>([])
+
+            let first = try await slow.acquire(ttl: .milliseconds(300))
+            try await ledger.modify(token: first.token) { $0.append("slow: begin") }
+
+            // The slow worker "pauses": it stops renewing. The fast one waits for the lock, and
+            // gets it only once the slow worker's grant has lapsed (by the leader-stamped time).
+            let second = try await fast.acquire(ttl: .seconds(10), wait: .seconds(10))
+            #expect(second.token > first.token)
+            try await ledger.modify(token: second.token) { $0.append("fast: write") }
+
+            // The slow worker wakes up, still believing it holds the lock, and writes: refused.
+            await #expect(throws: FencedResource<[String]>.StaleToken(token: first.token, highestSeen: second.token)) {
+                try await ledger.modify(token: first.token) { $0.append("slow: stale write") }
+            }
+            #expect(await ledger.value == ["slow: begin", "fast: write"])
+            // The lock itself says the same: the old grant cannot be renewed or released.
+            await #expect(throws: RecipeError.lockLost(name: "ledger", token: first.token)) {
+                try await slow.renew(first, ttl: .seconds(1))
+            }
+            #expect(try await slow.release(first) == false)
+            #expect(try await fast.release(second))
+        }
+    }
+
+    @Test("withLock renews while a body longer than the TTL runs, and releases after it")
+    func withLockRenewsAndReleases() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let followers = await cluster.followers(of: leader)
+            let worker = DistributedLock("job", holder: "worker", on: followers[0])
+            let rival = DistributedLock("job", holder: "rival", on: followers[1])
+
+            let token = try await worker.withLock(ttl: .milliseconds(300)) { token in
+                // Three TTLs long: without the background renewals the rival would get in.
+                let clock = ContinuousClock()
+                let end = clock.now + .milliseconds(900)
+                while clock.now < end {
+                    await #expect(throws: RecipeError.self) { try await rival.acquire(ttl: .seconds(5)) }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return token
+            }
+            // Released after the body: the rival gets it at once, with a larger token.
+            let next = try await rival.acquire(ttl: .seconds(5))
+            #expect(next.token > token)
+            #expect(try await rival.release(next))
+
+            // A body that throws still releases.
+            struct Boom: Error {}
+            await #expect(throws: Boom.self) {
+                try await worker.withLock(ttl: .seconds(5), wait: .seconds(5)) { _ in throw Boom() }
+            }
+        }
+    }
+
+    @Test("Release with a wrong token or by another holder is refused; the lock stays held")
+    func releaseNeedsHolderAndToken() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let owner = DistributedLock("door", holder: "owner", on: leader)
+            let other = DistributedLock("door", holder: "other", on: leader)
+            let grant = try await owner.acquire(ttl: .seconds(10))
+
+            #expect(try await other.release(token: grant.token) == false)      // not the holder
+            #expect(try await owner.release(token: grant.token + 1) == false)  // wrong token
+            do {
+                let stolen = try await other.acquire(ttl: .seconds(1))
+                Issue.record("another holder got the lock: \(stolen)")
+            } catch RecipeError.lockNotAcquired(name: "door", waited: _) {
+                // refused, as it should be
+            }
+            // Acquiring again as the holder returns the same grant (a safe retry).
+            #expect(try await owner.acquire(ttl: .seconds(10)) == grant)
+            #expect(try await owner.release(grant))
+            #expect(try await other.acquire(ttl: .seconds(1)).token > grant.token)
+        }
+    }
+}
