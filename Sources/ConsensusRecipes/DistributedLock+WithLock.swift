@@ -22,12 +22,12 @@ extension DistributedLock {
     public func withLock<T: Sendable>(
         ttl: Duration, wait: Duration? = nil, _ body: @escaping @Sendable (_ token: UInt64) async throws -> T
     ) async throws -> T {
-        let grant = try await acquire(ttl: ttl, wait: wait)
+        let (grant, requested) = try await acquireNotingRequestTime(ttl: ttl, wait: wait)
         let (result, lost) = await withTaskGroup(of: Step<T>.self) { group -> (Result<T, any Error>?, RecipeError?) in
             group.addTask {
                 do { return .finished(.success(try await body(grant.token))) } catch { return .finished(.failure(error)) }
             }
-            group.addTask { await keepRenewing(grant, ttl: ttl) }
+            group.addTask { await keepRenewing(grant, ttl: ttl, requested: requested) }
             var result: Result<T, any Error>?
             var lost: RecipeError?
             for await step in group {
@@ -57,10 +57,10 @@ extension DistributedLock {
     }
 
     /// Renews every `ttl / 3` until cancelled (`.stopped`) or the grant is lost (`.lost`).
-    private func keepRenewing<T>(_ grant: LockGrant, ttl: Duration) async -> Step<T> {
+    private func keepRenewing<T>(_ grant: LockGrant, ttl: Duration, requested: ContinuousClock.Instant) async -> Step<T> {
         let clock = ContinuousClock()
         // The grant surely lasts until `ttl` after the request that made or renewed it was sent.
-        var validUntil = clock.now + ttl
+        var validUntil = requested + ttl
         while true {
             try? await Task.sleep(for: ttl / 3)
             if Task.isCancelled { return .stopped }

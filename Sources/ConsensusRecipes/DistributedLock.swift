@@ -72,6 +72,13 @@ public struct DistributedLock: Sendable {
     ///   be ours until its TTL passes); ``RecipeError/notApplied(key:reason:)`` (for example no
     ///   quorum on this side of a partition).
     public func acquire(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> LockGrant {
+        try await acquireNotingRequestTime(ttl: ttl, wait: wait).grant
+    }
+
+    /// ``acquire(ttl:wait:)``, also returning when the granted request was sent: the grant surely
+    /// lasts until `requested + ttl` on this process's clock (its expiry counts from the leader's
+    /// stamp, which comes later), give or take the clocks' rate difference.
+    func acquireNotingRequestTime(ttl: Duration, wait: Duration?) async throws(RecipeError) -> (grant: LockGrant, requested: ContinuousClock.Instant) {
         try node.requireRaft("DistributedLock")
         let clock = ContinuousClock()
         let start = clock.now
@@ -80,10 +87,11 @@ public struct DistributedLock: Sendable {
         while true {
             attempt += 1
             let operation = StoreOperation.lockAcquire(name: name, holder: holder, ttlMilliseconds: Self.milliseconds(ttl))
+            let sent = clock.now
             let outcome = try await node.submitForRecipe(operation, key: name)
             switch outcome {
             case .applied(.lock(let grant?), _):
-                return grant
+                return (grant, sent)
             case .applied(.lock(nil), _):
                 if clock.now >= deadline { throw .lockNotAcquired(name: name, waited: clock.now - start) }
             case .applied(.rejected(let reason), _):
