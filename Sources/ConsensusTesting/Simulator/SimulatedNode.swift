@@ -6,7 +6,12 @@ import ConsensusCore
 struct SimulatedNode: Sendable {
     let id: NodeID
     var raft: Raft?
-    var storage: MemoryRaftStorage
+    /// The node's disk: survives crashes, except what a fault destroys.
+    var disk: SimulatedDisk
+    /// The disk was found corrupted at a restart: the node refused to start and is lost.
+    var lost = false
+    /// A fault damaged the disk (found at the next restart).
+    var damaged = false
     var appliedIndex: LogIndex = 0
     var state: UInt64 = InvariantChecker.initialState
     /// The replicated key-value store, fed the entries that carry runtime commands.
@@ -23,9 +28,9 @@ struct SimulatedNode: Sendable {
 
     var isUp: Bool { raft != nil }
 
-    init(id: NodeID, storage: MemoryRaftStorage) {
+    init(id: NodeID, storage: PersistentState) {
         self.id = id
-        self.storage = storage
+        self.disk = SimulatedDisk(storage)
     }
 
     /// Snapshot bytes: the applied index and digest (16 bytes), then the store's own snapshot.
@@ -58,8 +63,16 @@ struct SimulatedNode: Sendable {
 
     /// Starts (or restarts) the core from what is on disk; the state machine restarts from the
     /// snapshot and replays the committed entries after it.
-    mutating func boot(options: RaftOptions, seed: UInt64) {
-        let persisted = storage.persistentState
+    /// Throws when the disk is corrupted: the node refuses to start.
+    mutating func boot(options: RaftOptions, seed: UInt64) throws(SimulatedDisk.Corruption) {
+        let persisted: PersistentState
+        do {
+            persisted = try disk.replay().persistentState
+        } catch let c as SimulatedDisk.Corruption {
+            throw c
+        } catch {
+            throw SimulatedDisk.Corruption(position: -1, reason: "\(error)")
+        }
         raft = Raft(id: id, options: options, storage: persisted, random: SplitMix64(seed: seed))
         let meta = persisted.snapshot.metadata
         if let decoded = Self.decodeSnapshot(persisted.snapshot.data) {

@@ -31,6 +31,7 @@ extension Simulation {
                 scheduleRestart(i)
             }
         }
+        if rng.chance(p.diskCorruption) { corruptDisk() }
         if rng.chance(p.leaderCrash), let l = currentLeader {
             record("n\(nodes[l].id) (leader) crashes")
             nodes[l].raft = nil
@@ -42,16 +43,41 @@ extension Simulation {
         retireRemovedNodes()
     }
 
+    /// Damages a synced record on one node's disk and crashes it, so that it meets the damage
+    /// when it restarts. Only a minority of the original voters ever lose their disk, so a
+    /// quorum can survive.
+    mutating func corruptDisk() {
+        let damaged = nodes.filter(\.damaged).count
+        guard (damaged + 1) * 2 < options.nodes else { return }
+        let candidates = nodes.indices.filter { nodes[$0].isUp && !nodes[$0].damaged }
+        guard !candidates.isEmpty else { return }
+        let i = rng.pick(candidates)
+        let flip = rng.chance(0.5)
+        let damagedRecord = flip ? nodes[i].disk.flipBit(&rng) : nodes[i].disk.misdirect(&rng)
+        guard let position = damagedRecord else { return }
+        nodes[i].damaged = true
+        record("n\(nodes[i].id) disk: \(flip ? "bit flip in" : "misdirected write over") record \(position); it crashes")
+        nodes[i].raft = nil
+        scheduleRestart(i)
+    }
+
     mutating func scheduleRestart(_ i: Int) {
         stats.crashes += 1
         nodes[i].restartAt = now + UInt64(rng.int(in: 5...60))
     }
 
     mutating func restart(_ i: Int) {
-        let before = nodes[i].storage.hardState
-        nodes[i].boot(options: options.raft, seed: rng.fork())
+        do {
+            try nodes[i].boot(options: options.raft, seed: rng.fork())
+        } catch {
+            nodes[i].lost = true
+            nodes[i].retired = true
+            stats.lostDisks += 1
+            record("n\(nodes[i].id) refuses to start: disk corruption at \(error)")
+            return
+        }
         let r = nodes[i].raft!
-        record("n\(nodes[i].id) restarts: \(before) log=\(r.firstIndex)...\(r.lastIndex)")
+        record("n\(nodes[i].id) restarts: term=\(r.term) vote=\(r.vote.map(String.init) ?? "none") commit=\(r.commitIndex) log=\(r.firstIndex)...\(r.lastIndex)")
     }
 
     // MARK: - Partitions
@@ -145,8 +171,8 @@ extension Simulation {
             record("n\(nodes[l].id) proposes \(change) at \(index)")
             if case .addLearner(let id) = change {
                 precondition(id == nextNodeID)
-                var node = SimulatedNode(id: id, storage: MemoryRaftStorage(.empty))
-                node.boot(options: options.raft, seed: rng.fork())
+                var node = SimulatedNode(id: id, storage: .empty)
+                try? node.boot(options: options.raft, seed: rng.fork())
                 nodes.append(node)
                 nextNodeID += 1
             }
@@ -217,7 +243,9 @@ extension Simulation {
             guard checker.committedTerm(at: p.index) == p.term else { continue }
             let members = raft.configuration.members
             let caughtUp = members.allSatisfy { id in
-                guard let i = index(of: id), nodes[i].isUp else { return false }
+                guard let i = index(of: id) else { return false }
+                if nodes[i].lost { return true }
+                guard nodes[i].isUp else { return false }
                 return nodes[i].appliedIndex >= p.index
             }
             if caughtUp {

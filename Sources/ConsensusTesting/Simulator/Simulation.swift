@@ -44,8 +44,8 @@ public struct Simulation: Sendable {
         self.trace.sink = onTrace
         let voters = Set((1...NodeID(options.nodes)))
         for id in voters.sorted() {
-            var node = SimulatedNode(id: id, storage: MemoryRaftStorage(bootstrap: voters))
-            node.boot(options: options.raft, seed: self.rng.fork())
+            var node = SimulatedNode(id: id, storage: .bootstrap(voters: voters))
+            try? node.boot(options: options.raft, seed: self.rng.fork())
             nodes.append(node)
         }
         nextNodeID = NodeID(options.nodes) + 1
@@ -103,8 +103,19 @@ public struct Simulation: Sendable {
             let rd = raft.ready()
             if let soft = rd.softState { try roleChanged(i, soft, raft) }
             // 1. Persist.
+            // A power cut in the middle of the batch: only a prefix of its writes survive, and
+            // nothing of the batch was sent or applied.
+            let records = (rd.snapshot == nil ? 0 : 1) + rd.entries.count + (rd.hardState == nil ? 0 : 1)
+            if records > 0 && rng.chance(profile.tornWrite) {
+                let keep = rng.int(in: 0...max(0, records - 1))
+                nodes[i].disk.persist(rd, keep: keep)
+                record("n\(id) loses power while writing: \(keep) of \(records) records reached the disk")
+                nodes[i].raft = nil
+                scheduleRestart(i)
+                return
+            }
             try checker.persisted(id, rd.entries) { raft.term(at: $0) }
-            nodes[i].storage.persist(rd)
+            nodes[i].disk.persist(rd)
             // Whatever the node now counts as committed must agree with the committed log.
             if raft.commitIndex > nodes[i].knownCommit {
                 let from = max(nodes[i].knownCommit + 1, raft.firstIndex)
@@ -148,7 +159,7 @@ public struct Simulation: Sendable {
             if nodes[i].appliedIndex >= nodes[i].snapshotIndex + LogIndex(profile.snapshotEvery) {
                 let data = SimulatedNode.encodeSnapshot(index: nodes[i].appliedIndex, state: nodes[i].state, store: nodes[i].store)
                 if let snap = raft.compact(upTo: nodes[i].appliedIndex, snapshotData: data) {
-                    nodes[i].storage.compact(snap)
+                    nodes[i].disk.compact(snap)
                     nodes[i].snapshotIndex = snap.metadata.index
                 }
             }
@@ -205,6 +216,7 @@ public struct SimulationSummary: Sendable, Hashable {
     public var membershipChanges = 0
     public var transfers = 0
     public var proposals = 0
+    public var lostDisks = 0
     public var clientOperations = 0
     public var clientCompleted = 0
     public var messagesSent = 0

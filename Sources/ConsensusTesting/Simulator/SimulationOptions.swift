@@ -15,6 +15,11 @@ public struct FaultProfile: Sendable, Hashable {
     public var heal: Double = 0.02
     /// Crash a node (losing everything not persisted); it restarts 5...60 ticks later.
     public var crash: Double = 0.005
+    /// Lose power in the middle of writing a batch (lost unsynced writes, a torn last write).
+    public var tornWrite: Double = 0.0
+    /// Corrupt a synced record of a node's disk (a bit flip, or a misdirected write); the node
+    /// finds it when it restarts and refuses to start. At most a minority of nodes are hit.
+    public var diskCorruption: Double = 0.0
     /// Crash whoever leads (leader churn: the Figure 8 scenarios need it).
     public var leaderCrash: Double = 0.0
     /// Crash a node in the middle of handling a batch of work: after persisting, before sending.
@@ -36,7 +41,7 @@ public struct FaultProfile: Sendable, Hashable {
     public static var calm: FaultProfile {
         var p = FaultProfile()
         p.messageDrop = 0; p.messageDuplicate = 0; p.maxDelayTicks = 0; p.reorder = false
-        p.partition = 0; p.heal = 0; p.crash = 0; p.leaderCrash = 0; p.crashMidReady = 0
+        p.partition = 0; p.heal = 0; p.crash = 0; p.leaderCrash = 0; p.crashMidReady = 0; p.tornWrite = 0; p.diskCorruption = 0
         p.propose = 0.05; p.membershipChange = 0; p.leadershipTransfer = 0
         return p
     }
@@ -52,8 +57,11 @@ public struct FaultProfile: Sendable, Hashable {
         p.crash = rng.pick([0, 0.003, 0.01])
         p.crashMidReady = rng.pick([0, 0.001, 0.005])
         p.leaderCrash = rng.pick([0, 0, 0.01, 0.03])
+        p.tornWrite = rng.pick([0, 0, 0.002, 0.01])
         p.propose = rng.pick([0.1, 0.3, 0.8])
         p.membershipChange = rng.pick([0, 0, 0.02, 0.05])
+        // Lost disks shrink the set of live voters; keep them to runs without membership changes.
+        p.diskCorruption = p.membershipChange == 0 ? rng.pick([0, 0, 0.002]) : 0
         p.leadershipTransfer = rng.pick([0, 0.005, 0.02])
         p.snapshotEvery = rng.pick([10, 40, 1000])
         return p
