@@ -40,9 +40,16 @@ enum WALRecord: Equatable {
         }
     }
 
-    /// The record, framed, appended to `out`.
+    /// The record, framed, appended to `out`. The payload is written in place after a
+    /// placeholder frame, which is filled in once the payload's length and CRC are known (the
+    /// type byte and the payload are contiguous, so one pass checksums both).
     func encode(into out: inout [UInt8]) {
+        let start = out.count
         var p = ByteWriter()
+        swap(&p.bytes, &out)
+        p.u32(0)
+        p.u32(0)
+        p.u8(kind.rawValue)
         switch self {
         case let .segmentHeader(sequence, lastIndex, snapshot, hs):
             p.u64(sequence)
@@ -62,15 +69,14 @@ enum WALRecord: Equatable {
             p.u64(term)
             p.u8(replacesLog ? 1 : 0)
         }
-        precondition(p.bytes.count <= Self.payloadBytesMax, "a WAL record of \(p.bytes.count) bytes exceeds payloadBytesMax")
-        var crc = CRC32C.checksum(CollectionOfOne(kind.rawValue))
-        crc = CRC32C.checksum(p.bytes, continuing: crc)
-        var frame = ByteWriter()
-        frame.u32(UInt32(p.bytes.count))
-        frame.u32(crc)
-        frame.u8(kind.rawValue)
-        out.append(contentsOf: frame.bytes)
-        out.append(contentsOf: p.bytes)
+        swap(&p.bytes, &out)
+        let payloadCount = out.count - start - Self.headerBytes
+        precondition(payloadCount <= Self.payloadBytesMax, "a WAL record of \(payloadCount) bytes exceeds payloadBytesMax")
+        out.withUnsafeMutableBytes { buffer in
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[(start + 8)...]))
+            buffer.storeBytes(of: UInt32(payloadCount).littleEndian, toByteOffset: start, as: UInt32.self)
+            buffer.storeBytes(of: crc.littleEndian, toByteOffset: start + 4, as: UInt32.self)
+        }
     }
 
     /// Decodes the payload of a record whose CRC already checked out.

@@ -59,13 +59,17 @@ struct WALWriter {
     /// Buffers a record, first moving to a new segment when this one would grow past
     /// `segmentBytesMax` (a segment always holds at least one record after its header).
     mutating func append(_ record: WALRecord) throws {
-        var bytes: [UInt8] = []
-        record.encode(into: &bytes)
-        if size + bytes.count > segmentBytesMax && size > Self.headerBytes {
+        // Encoded straight into the buffer; moved out again if it must open a new segment.
+        let start = buffer.count
+        record.encode(into: &buffer)
+        let count = buffer.count - start
+        if size + count > segmentBytesMax && size > Self.headerBytes {
+            let bytes = Array(buffer[start...])
+            buffer.removeSubrange(start...)
             try rollOver()
+            buffer.append(contentsOf: bytes)
         }
-        buffer.append(contentsOf: bytes)
-        size += bytes.count
+        size += count
         segments[segments.count - 1].indexMax = max(segments[segments.count - 1].indexMax, record.indexMentioned)
         switch record {
         case .entry(let e): lastIndex = e.index
