@@ -8,13 +8,15 @@ import Testing
 ///
 /// `CONSENSUS_SEED=N swift test --filter SimulatorSeedTests` replays seed N in every test below
 /// and prints its trace; `CONSENSUS_SEEDS=K` runs K seeds per test instead of the default.
-@Suite("Simulator seeds")
+/// The runs are CPU-bound: one test at a time, yielding between seeds, so that they never hold
+/// both of a 2-core machine's cooperative threads and starve the real-time runtime tests.
+@Suite("Simulator seeds", .serialized)
 struct SimulatorSeedTests {
     /// Runs the seeds of one test; records at most three failures (each shrunk to its shortest
     /// run) and stops.
     func runSeeds(_ first: UInt64, count: Int, nodes: Int, steps: Int = 300, slot: Int, filter: String = #function,
                   profile: ((inout SplitMix64) -> FaultProfile)? = nil,
-                  tune: ((inout SimulationOptions) -> Void)? = nil) {
+                  tune: ((inout SimulationOptions) -> Void)? = nil) async {
         let env = ProcessInfo.processInfo.environment
         let seeds: [UInt64]
         if let one = env["CONSENSUS_SEED"].flatMap(UInt64.init) {
@@ -25,6 +27,7 @@ struct SimulatorSeedTests {
         }
         var failures = 0
         for seed in seeds {
+            await Task.yield()
             let name = String(filter.prefix { $0 != "(" })
             CrashReporter.running(seed: seed, replay: "CONSENSUS_SEED=\(seed) swift test --filter SimulatorSeedTests/\(name)", slot: slot)
             var options = SimulationOptions(seed: seed, nodes: nodes, steps: steps)
@@ -48,18 +51,18 @@ struct SimulatorSeedTests {
     }
 
     @Test("800 seeds, 3 nodes, mixed faults (drop, duplicate, delay, partitions, crashes, membership, transfers)")
-    func threeNodes() {
-        runSeeds(1, count: 800, nodes: 3, steps: 400, slot: 0)
+    func threeNodes() async {
+        await runSeeds(1, count: 800, nodes: 3, steps: 400, slot: 0)
     }
 
     @Test("500 seeds, 5 nodes, mixed faults")
-    func fiveNodes() {
-        runSeeds(100_000, count: 500, nodes: 5, steps: 400, slot: 1)
+    func fiveNodes() async {
+        await runSeeds(100_000, count: 500, nodes: 5, steps: 400, slot: 1)
     }
 
     @Test("200 seeds, 5 nodes, membership changes and leadership transfers under load")
-    func membershipUnderLoad() {
-        runSeeds(200_000, count: 200, nodes: 5, steps: 400, slot: 2) { rng in
+    func membershipUnderLoad() async {
+        await runSeeds(200_000, count: 200, nodes: 5, steps: 400, slot: 2) { rng in
             var p = FaultProfile.mixed(&rng)
             p.membershipChange = 0.05
             p.leadershipTransfer = 0.03
@@ -69,8 +72,8 @@ struct SimulatorSeedTests {
     }
 
     @Test("200 seeds, 3 nodes, partitions and crashes only (no message loss), small snapshots")
-    func partitionsAndCrashes() {
-        runSeeds(300_000, count: 200, nodes: 3, steps: 400, slot: 3) { rng in
+    func partitionsAndCrashes() async {
+        await runSeeds(300_000, count: 200, nodes: 3, steps: 400, slot: 3) { rng in
             var p = FaultProfile()
             p.messageDrop = 0
             p.messageDuplicate = 0
@@ -87,13 +90,13 @@ struct SimulatorSeedTests {
     /// its own no-op gets there. One entry per message and frequent leader crashes make that
     /// common enough that a commit rule counting old-term replicas is caught here.
     @Test("300 seeds, 5 nodes, leader churn with one entry per message (Figure 8 hunting)")
-    func leaderChurn() {
+    func leaderChurn() async {
         let oneEntryPerMessage: (inout SimulationOptions) -> Void = { options in
             options.varyFlowControl = false
             options.raft.maxBytesPerMessage = 1
             options.raft.maxInflightMessages = 4
         }
-        runSeeds(400_000, count: 300, nodes: 5, steps: 400, slot: 4, profile: { rng in
+        await runSeeds(400_000, count: 300, nodes: 5, steps: 400, slot: 4, profile: { rng in
             var p = FaultProfile()
             p.leaderCrash = rng.pick([0.02, 0.05])
             p.crash = 0.01
@@ -109,21 +112,21 @@ struct SimulatorSeedTests {
     /// Issue 4: clients issue put/get/delete/CAS/counter/lock operations through the runtime's
     /// state machine under every fault; each seed's history must be linearizable.
     @Test("300 seeds, 3 nodes, clients under mixed faults: histories are linearizable")
-    func clientHistoriesThreeNodes() {
-        runSeeds(500_000, count: 300, nodes: 3, steps: 300, slot: 5, tune: { $0.clients = 3 })
+    func clientHistoriesThreeNodes() async {
+        await runSeeds(500_000, count: 300, nodes: 3, steps: 300, slot: 5, tune: { $0.clients = 3 })
     }
 
     @Test("200 seeds, 5 nodes, clients under mixed faults: histories are linearizable")
-    func clientHistoriesFiveNodes() {
-        runSeeds(600_000, count: 200, nodes: 5, steps: 300, slot: 6, tune: { $0.clients = 4 })
+    func clientHistoriesFiveNodes() async {
+        await runSeeds(600_000, count: 200, nodes: 5, steps: 300, slot: 6, tune: { $0.clients = 4 })
     }
 
     /// Issue 5: power cuts in the middle of a batch (lost unsynced writes, torn last write),
     /// bit flips and misdirected writes. Damaged nodes refuse to start; the rest keep every
     /// checker green, client histories included.
     @Test("200 seeds, 5 nodes, disk faults (torn and lost writes, bit flips, misdirected writes) with clients")
-    func diskFaults() {
-        runSeeds(700_000, count: 200, nodes: 5, steps: 300, slot: 7, profile: { rng in
+    func diskFaults() async {
+        await runSeeds(700_000, count: 200, nodes: 5, steps: 300, slot: 7, profile: { rng in
             var p = FaultProfile.mixed(&rng)
             p.membershipChange = 0
             p.tornWrite = rng.pick([0.005, 0.02])

@@ -64,6 +64,14 @@ extension ConsensusTrait {
     /// Waits until this node has applied everything committed before now (ReadIndex, §6.4).
     public func linearizableBarrier() async throws(ConsensusError) {
         guard raft != nil else { throw failure ?? .notRunning }
+        // Just after a start or during an election there is no leader to ask yet: wait for one
+        // (within the timeout) rather than fail a read that would succeed a moment later.
+        let deadline = ContinuousClock.now + configuration.timeout
+        while raft?.leader == nil {
+            guard raft != nil else { throw failure ?? .notRunning }
+            guard ContinuousClock.now < deadline else { throw .notLeader(leader: nil) }
+            try? await Task.sleep(for: configuration.tickInterval)
+        }
         nextReadContext += 1
         let context = nextReadContext
         let timeout = configuration.timeout

@@ -31,7 +31,9 @@ extension Simulation {
                 scheduleRestart(i)
             }
         }
-        if rng.chance(p.diskCorruption) { corruptDisk() }
+        // Lost disks and membership changes together could leave no live quorum at all, which
+        // no protocol survives; a run has one or the other.
+        if p.membershipChange == 0 && rng.chance(p.diskCorruption) { corruptDisk() }
         if rng.chance(p.leaderCrash), let l = currentLeader {
             record("n\(nodes[l].id) (leader) crashes")
             nodes[l].raft = nil
