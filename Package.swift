@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "ConsensusStorageTests", dependencies: ["ConsensusCore", "ConsensusStorage"]),
         .testTarget(name: "ConsensusNetworkTests", dependencies: ["ConsensusCore", "ConsensusNetwork"]),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage"]),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage", "ConsensusTesting"]),
     ]
 )

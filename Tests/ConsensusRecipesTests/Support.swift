@@ -1,35 +1,9 @@
 import Consensus
-import ConsensusTesting
+@_exported import ConsensusTesting
 import Testing
 
-/// Fast timing for in-process clusters: real time, but short, with generous waits.
-extension ConsensusConfiguration {
-    static func fastRaft() -> ConsensusConfiguration {
-        var c = ConsensusConfiguration.raft(
-            timeout: .seconds(10),
-            heartbeatInterval: .milliseconds(10),
-            electionTimeout: .milliseconds(60)...(.milliseconds(120)))
-        c.unreachableAfter = .milliseconds(100)
-        return c
-    }
-}
-
-/// Starts a cluster, runs `body`, and always stops it.
-func withCluster<T>(
-    size: Int = 3, configuration: ConsensusConfiguration = .fastRaft(), seed: UInt64 = 1,
-    _ body: (LocalCluster) async throws -> T
-) async throws -> T {
-    let cluster = LocalCluster(size: size, configuration: configuration, seed: seed)
-    do {
-        try await cluster.start()
-        let result = try await body(cluster)
-        await cluster.stop()
-        return result
-    } catch {
-        await cluster.stop()
-        throw error
-    }
-}
+// `ConsensusConfiguration.fastRaft()` and `withCluster` live in ConsensusTesting, re-exported
+// here for every file of this test target.
 
 extension LocalCluster {
     /// The members other than `leader`.

@@ -79,7 +79,7 @@ struct PartitionTests {
             #expect(await cluster.waitUntil { await n1.nodes.allSatisfy(\.connected) })
             await cluster.isolate("node-3")
             #expect(await cluster.waitUntil { await n1.nodes.first { $0.id == "node-3" }?.connected == false })
-            #expect(await n1.nodes.filter(\.connected).map(\.id) == ["node-1", "node-2"])
+            #expect(await cluster.waitUntil { await n1.nodes.filter(\.connected).map(\.id) == ["node-1", "node-2"] })
             await cluster.heal()
             #expect(await cluster.waitUntil { await n1.nodes.allSatisfy(\.connected) })
         }
