@@ -92,13 +92,15 @@ struct WALWriter {
         try FileIO.sync(fd, path: path)
     }
 
-    /// Deletes the segments, oldest first and never the active one, whose records all lie at or
-    /// below `index` (a snapshot covers them). Newest first, so that a crash in between leaves
-    /// the remaining ones numbered without gaps.
+    /// Deletes the segments, never the active one, whose records all lie at or below `index` (a
+    /// snapshot covers them).
     mutating func deleteSegments(coveredBy index: LogIndex) throws {
         var count = 0
         while count < segments.count - 1 && segments[count].indexMax <= index { count += 1 }
-        for segment in segments[0..<count].reversed() {
+        // Oldest first: a crash part-way leaves the segments that remain contiguous (a suffix),
+        // which replay accepts because the snapshot covers what came before them. Newest first
+        // would leave a gap, and the node would refuse to start.
+        for segment in segments[0..<count] {
             try FileIO.remove(layout.segment(segment.sequence))
             try FileIO.syncDirectory(layout.wal)
         }
