@@ -29,7 +29,10 @@ extension ConsensusTrait {
                 send(to: m.to, .raft(m))
             }
             // 3. Apply.
-            if let snapshot = rd.snapshot { install(snapshot) }
+            if let snapshot = rd.snapshot {
+                install(snapshot)
+                guard raft != nil else { return }   // the snapshot could not be installed: halted
+            }
             for entry in rd.committedEntries { apply(entry) }
             // 4. Reads.
             for rs in rd.readStates { readIndexConfirmed(context: rs.context, index: rs.index) }
