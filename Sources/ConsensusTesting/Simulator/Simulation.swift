@@ -22,6 +22,8 @@ public struct Simulation: Sendable {
     var nextProposal: UInt64 = 1
     var swizzle: Swizzle?
     var clients = SimulatedClients()
+    /// The commit index the trace has reported.
+    var reportedCommit: LogIndex = 0
     /// Where in the tick we are, for the client history's clock.
     var phase: Int64 = 0
     /// Nodes that were members of a committed configuration at some point.
@@ -91,6 +93,7 @@ public struct Simulation: Sendable {
             nodes[i].raft!.tick()
             try drain(i, profile)
         }
+        reportCommits()
     }
 
     /// Performs every pending batch of work of node `i`, checking what it persists, commits and
@@ -198,6 +201,16 @@ public struct Simulation: Sendable {
     }
 
     mutating func record(_ text: String) { trace.record(now, text) }
+
+    /// One trace line per tick in which the cluster's commit index moved.
+    private mutating func reportCommits() {
+        let committed = checker.committedCount
+        guard committed > reportedCommit else { return }
+        let leader = currentLeader.map { "n\(nodes[$0].id)" } ?? "no leader now"
+        let range = committed == reportedCommit + 1 ? "\(committed)" : "\(reportedCommit + 1)...\(committed)"
+        record("committed \(range) (term \(checker.committedTerm(at: committed) ?? 0), \(leader))")
+        reportedCommit = committed
+    }
 
     func describe(_ f: FaultProfile) -> String {
         "drop=\(f.messageDrop) dup=\(f.messageDuplicate) delay=\(f.maxDelayTicks) partition=\(f.partition) crash=\(f.crash) "
