@@ -122,10 +122,13 @@ extension Simulation {
             let delta = Int64(rng.int(in: -2...5))
             return (.counterAdd(name: counter, delta: delta), .counterAdd(key: counter, delta: delta))
         case 5:
-            // Grants never lapse here (a TTL far beyond the run), so the model needs no clock.
+            // Leaders stamp commands with the tick they propose them in, so the store's clock is
+            // in ticks: a grant lapses `ttl` ticks after the stamp of the entry that made it. In
+            // the history's clock (four phases per tick) that is `4 * ttl`.
             let holder = "client-\(c)"
-            return (.lockAcquire(name: Self.lockName, holder: holder, ttlMilliseconds: 1 << 40),
-                    .lockAcquire(lock: Self.lockName, holder: holder, ttl: nil))
+            let ttl = Int64(rng.int(in: 5...40))
+            return (.lockAcquire(name: Self.lockName, holder: holder, ttlMilliseconds: ttl),
+                    .lockAcquire(lock: Self.lockName, holder: holder, ttl: 4 * ttl))
         default:
             let holder = "client-\(c)"
             let token = clients.lastToken[c] ?? 1
