@@ -15,8 +15,8 @@ struct RobustnessTests {
             if c.pending.isEmpty { break }
             if round % 2 == 0 { c.duplicatePending() } else { c.reversePending() }
             c.deliver()
-            if round == 6 { try? c.propose(1, batch: ["a", "b"]) }
-            if round == 9 { try? c.propose(1, "c") }
+            if round == 6 { _ = try? c.propose(1, batch: ["a", "b"]) }
+            if round == 9 { _ = try? c.propose(1, "c") }
         }
         c.stabilize()
         c.tick(1)
