@@ -30,7 +30,7 @@ struct DirectoryLock {
         guard inserted else { throw StorageError.locked(directory: directory) }
         let path = directory + "/LOCK"
         do {
-            fd = try FileIO.open(path, O_RDWR | O_CREAT)
+            fd = try RealFileSystem().open(path, O_RDWR | O_CREAT)
             var lock = flock()
             lock.l_type = Int16(F_WRLCK)
             lock.l_whence = Int16(SEEK_SET)
@@ -50,7 +50,7 @@ struct DirectoryLock {
 
     /// Releases the lock (closing the descriptor drops it).
     mutating func release() {
-        if fd >= 0 { FileIO.close(fd) }
+        if fd >= 0 { RealFileSystem().close(fd) }
         fd = -1
         if !key.isEmpty {
             let key = self.key

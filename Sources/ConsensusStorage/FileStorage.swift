@@ -35,7 +35,7 @@ public final class FileStorage: Storage {
     public let directory: String
 
     private struct State {
-        var lock: DirectoryLock
+        var lock: FileSystemLock
         var writer: WALWriter
         var snapshotIndex: LogIndex
         var snapshotTerm: Term
@@ -53,22 +53,24 @@ public final class FileStorage: Storage {
     /// - Parameters:
     ///   - directory: the data directory; created when missing.
     ///   - segmentBytesMax: the size past which the WAL moves to a new segment.
+    ///   - fileSystem: where the files are: the real disk, or a simulated one in tests.
     /// - Throws: ``StorageError/locked(directory:)`` when another `FileStorage` has it open,
     ///   ``StorageError/unsupportedFormat(found:expected:)``, ``StorageError/corruption(file:offset:reason:)``,
     ///   ``StorageError/missingSegment(file:reason:)``, ``StorageError/missingSnapshot(file:)``.
-    public init(directory: String, segmentBytesMax: Int = FileStorage.segmentBytesMaxDefault) throws {
+    public init(directory: String, segmentBytesMax: Int = FileStorage.segmentBytesMaxDefault,
+                fileSystem: any FileSystem = RealFileSystem()) throws {
         precondition(segmentBytesMax > 0, "segmentBytesMax must be positive")
         self.directory = directory
-        let layout = FileStorageLayout(root: directory)
+        let layout = FileStorageLayout(root: directory, fileSystem: fileSystem)
         self.layout = layout
-        try FileIO.makeDirectory(directory)
-        var lock = try DirectoryLock(directory: directory)
+        try fileSystem.makeDirectory(directory)
+        let lock = try fileSystem.lockDirectory(directory)
         do {
-            let isNew = !FileIO.exists(layout.wal) && !FileIO.exists(layout.snap)
-            try StorageFormat.check(directory: directory, isNew: isNew)
-            try FileIO.makeDirectory(layout.wal)
-            try FileIO.makeDirectory(layout.snap)
-            if isNew { try FileIO.syncDirectory(directory) }
+            let isNew = !fileSystem.exists(layout.wal) && !fileSystem.exists(layout.snap)
+            try StorageFormat.check(directory: directory, isNew: isNew, fileSystem: fileSystem)
+            try fileSystem.makeDirectory(layout.wal)
+            try fileSystem.makeDirectory(layout.snap)
+            if isNew { try fileSystem.syncDirectory(directory) }
             try Self.removeTemporaryFiles(layout)
             let replay = try WALReplay(layout)
             let writer = try WALWriter(layout: layout, segmentBytesMax: segmentBytesMax, replay: replay)
@@ -170,7 +172,7 @@ public final class FileStorage: Storage {
 
     private func writeSnapshotFile(_ snapshot: Snapshot) throws {
         let path = layout.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term)
-        try FileIO.writeAtomically(SnapshotFile.encode(snapshot), to: path, directory: layout.snap)
+        try layout.fileSystem.writeAtomically(SnapshotFile.encode(snapshot), to: path, directory: layout.snap)
     }
 
     /// After a snapshot record is durable: deletes the segments it covers and all but the
@@ -181,15 +183,15 @@ public final class FileStorage: Storage {
         let others = try layout.snapshots().filter { $0 != current }
         let keep = others.filter { $0.index <= current.index }.suffix(Self.snapshotsKept - 1)
         for old in others where !keep.contains(where: { $0 == old }) {
-            try FileIO.remove(layout.snapshot(index: old.index, term: old.term))
+            try layout.fileSystem.remove(layout.snapshot(index: old.index, term: old.term))
         }
-        try FileIO.syncDirectory(layout.snap)
+        try layout.fileSystem.syncDirectory(layout.snap)
     }
 
     private static func removeTemporaryFiles(_ layout: FileStorageLayout) throws {
         for dir in [layout.root, layout.wal, layout.snap] {
-            for name in try FileIO.list(dir) where name.hasSuffix(".tmp") {
-                try FileIO.remove(dir + "/" + name)
+            for name in try layout.fileSystem.list(dir) where name.hasSuffix(".tmp") {
+                try layout.fileSystem.remove(dir + "/" + name)
             }
         }
     }

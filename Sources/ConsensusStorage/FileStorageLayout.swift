@@ -10,6 +10,8 @@ import ConsensusCore
 /// ```
 struct FileStorageLayout: Sendable {
     let root: String
+    /// Where the files are: the real disk or a simulated one.
+    let fileSystem: any FileSystem
 
     var wal: String { root + "/wal" }
     var snap: String { root + "/snap" }
@@ -24,8 +26,8 @@ struct FileStorageLayout: Sendable {
 
     /// The sequence numbers of the segments in `wal/`, ascending.
     func segmentSequences() throws -> [UInt64] {
-        guard FileIO.exists(wal) else { return [] }
-        return try FileIO.list(wal).compactMap { name -> UInt64? in
+        guard fileSystem.exists(wal) else { return [] }
+        return try fileSystem.list(wal).compactMap { name -> UInt64? in
             guard name.hasSuffix(".log"), name.count == 24 else { return nil }
             return UInt64(name.dropLast(4))
         }.sorted()
@@ -33,7 +35,7 @@ struct FileStorageLayout: Sendable {
 
     /// The snapshots in `snap/`, by ascending index.
     func snapshots() throws -> [(index: LogIndex, term: Term)] {
-        guard FileIO.exists(snap) else { return [] }
-        return try FileIO.list(snap).compactMap(SnapshotFile.parse(name:)).sorted { ($0.index, $0.term) < ($1.index, $1.term) }
+        guard fileSystem.exists(snap) else { return [] }
+        return try fileSystem.list(snap).compactMap(SnapshotFile.parse(name:)).sorted { ($0.index, $0.term) < ($1.index, $1.term) }
     }
 }

@@ -1,11 +1,15 @@
 import Glibc
 
-/// The few POSIX file calls the file store makes, each turning a failure into
+import Synchronization
+
+/// The real disk: the few POSIX file calls the file store makes, each turning a failure into
 /// ``StorageError/io(operation:path:errno:)``. No buffering: what `write` returns has reached the
 /// kernel, and only `sync` makes it durable.
-enum FileIO {
+public struct RealFileSystem: FileSystem {
+    public init() {}
+
     /// Opens `path` with `flags` (creating it with mode 0644 when `O_CREAT` is among them).
-    static func open(_ path: String, _ flags: Int32) throws -> Int32 {
+    public func open(_ path: String, _ flags: Int32) throws -> Int32 {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, 0o644)
             if fd >= 0 { return fd }
@@ -13,10 +17,10 @@ enum FileIO {
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    public func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    public func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
@@ -31,14 +35,14 @@ enum FileIO {
     }
 
     /// Makes what was written to `fd` durable (data and the size; `fdatasync`).
-    static func sync(_ fd: Int32, path: String) throws {
+    public func sync(_ fd: Int32, path: String) throws {
         while fdatasync(fd) != 0 {
             if errno != EINTR { throw StorageError.io(operation: "fdatasync", path: path, errno: errno) }
         }
     }
 
     /// Makes the entries of a directory (created, renamed, removed files) durable.
-    static func syncDirectory(_ path: String) throws {
+    public func syncDirectory(_ path: String) throws {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         while fsync(fd) != 0 {
@@ -47,7 +51,7 @@ enum FileIO {
     }
 
     /// The whole file, or nil when it does not exist.
-    static func readFile(_ path: String) throws -> [UInt8]? {
+    public func readFile(_ path: String) throws -> [UInt8]? {
         let fd: Int32
         do {
             fd = try open(path, O_RDONLY)
@@ -70,7 +74,7 @@ enum FileIO {
 
     /// Writes `bytes` to `path` atomically and durably: a temporary file, fsync, rename over
     /// `path`, fsync of the directory. A crash leaves either the old file or the new one.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
+    public func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
         let temporary = path + ".tmp"
         let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
         do {
@@ -90,7 +94,7 @@ enum FileIO {
     }
 
     /// Cuts the file at `path` to `length` bytes, durably.
-    static func truncate(_ path: String, to length: Int) throws {
+    public func truncate(_ path: String, to length: Int) throws {
         let fd = try open(path, O_WRONLY)
         defer { close(fd) }
         guard ftruncate(fd, off_t(length)) == 0 else {
@@ -100,14 +104,14 @@ enum FileIO {
     }
 
     /// Removes a file; one that is already gone is fine.
-    static func remove(_ path: String) throws {
+    public func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {
             throw StorageError.io(operation: "unlink", path: path, errno: errno)
         }
     }
 
     /// Creates a directory (and its parents); an existing one is fine.
-    static func makeDirectory(_ path: String) throws {
+    public func makeDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
@@ -118,7 +122,7 @@ enum FileIO {
     }
 
     /// The names in a directory (without "." and "..").
-    static func list(_ path: String) throws -> [String] {
+    public func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else {
             throw StorageError.io(operation: "opendir", path: path, errno: errno)
         }
@@ -133,7 +137,19 @@ enum FileIO {
         return names
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// A `fcntl` record lock on `<directory>/LOCK` plus an in-process registry (see
+    /// ``DirectoryLock``).
+    public func lockDirectory(_ directory: String) throws -> FileSystemLock {
+        let lock = Mutex<DirectoryLock?>(try DirectoryLock(directory: directory))
+        return FileSystemLock {
+            lock.withLock { held in
+                held?.release()
+                held = nil
+            }
+        }
+    }
 }
 
 /// The system's text for an errno value.

@@ -6,11 +6,11 @@ enum StorageFormat {
 
     /// Checks the FORMAT file of a directory, or creates it (atomically) in a new one.
     /// - Parameter isNew: whether the directory holds no log or snapshot yet.
-    static func check(directory: String, isNew: Bool) throws {
+    static func check(directory: String, isNew: Bool, fileSystem: any FileSystem) throws {
         let path = directory + "/FORMAT"
-        guard let bytes = try FileIO.readFile(path) else {
+        guard let bytes = try fileSystem.readFile(path) else {
             if isNew {
-                try FileIO.writeAtomically(Array((current + "\n").utf8), to: path, directory: directory)
+                try fileSystem.writeAtomically(Array((current + "\n").utf8), to: path, directory: directory)
                 return
             }
             throw StorageError.unsupportedFormat(found: "no FORMAT file in \(directory)", expected: current)

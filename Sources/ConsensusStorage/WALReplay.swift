@@ -48,7 +48,7 @@ struct WALReplay {
         var scans: [(path: String, scan: WALSegmentScan)] = []
         for seq in sequences {
             let path = layout.segment(seq)
-            guard let bytes = try FileIO.readFile(path) else {
+            guard let bytes = try layout.fileSystem.readFile(path) else {
                 throw StorageError.missingSegment(file: path, reason: "it disappeared while the directory was read")
             }
             let scan = try WALSegmentScan(bytes, path: path, isLast: seq == sequences.last)
@@ -79,7 +79,7 @@ struct WALReplay {
         }
         if let base {
             let path = layout.snapshot(index: base.index, term: base.term)
-            guard let bytes = try FileIO.readFile(path) else { throw StorageError.missingSnapshot(file: path) }
+            guard let bytes = try layout.fileSystem.readFile(path) else { throw StorageError.missingSnapshot(file: path) }
             state.snapshot = try SnapshotFile.decode(bytes, path: path)
             guard state.snapshot.metadata.index == base.index, state.snapshot.metadata.term == base.term else {
                 throw StorageError.corruption(file: path, offset: 8, reason: "the snapshot inside does not match its file name")

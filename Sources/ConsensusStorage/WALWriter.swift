@@ -39,9 +39,9 @@ struct WALWriter {
         let path = layout.segment(last.sequence)
         if replay.lastSegmentIsTorn {
             // Its persist never returned, so nobody was told it was durable.
-            try FileIO.truncate(path, to: replay.lastSegmentValidBytes)
+            try layout.fileSystem.truncate(path, to: replay.lastSegmentValidBytes)
         }
-        fd = try FileIO.open(path, O_WRONLY | O_APPEND)
+        fd = try layout.fileSystem.open(path, O_WRONLY | O_APPEND)
         size = replay.lastSegmentValidBytes
         if size == 0 {
             // The segment's creation was torn before its header was synced.
@@ -52,7 +52,7 @@ struct WALWriter {
 
     /// Closes the active segment. What was not synced is not durable.
     mutating func close() {
-        if fd >= 0 { FileIO.close(fd) }
+        if fd >= 0 { layout.fileSystem.close(fd) }
         fd = -1
     }
 
@@ -86,10 +86,10 @@ struct WALWriter {
     mutating func sync() throws {
         let path = layout.segment(segments.last!.sequence)
         if !buffer.isEmpty {
-            try FileIO.writeAll(fd, buffer, path: path)
+            try layout.fileSystem.writeAll(fd, buffer, path: path)
             buffer.removeAll(keepingCapacity: true)
         }
-        try FileIO.sync(fd, path: path)
+        try layout.fileSystem.sync(fd, path: path)
     }
 
     /// Deletes the segments, never the active one, whose records all lie at or below `index` (a
@@ -101,8 +101,8 @@ struct WALWriter {
         // which replay accepts because the snapshot covers what came before them. Newest first
         // would leave a gap, and the node would refuse to start.
         for segment in segments[0..<count] {
-            try FileIO.remove(layout.segment(segment.sequence))
-            try FileIO.syncDirectory(layout.wal)
+            try layout.fileSystem.remove(layout.segment(segment.sequence))
+            try layout.fileSystem.syncDirectory(layout.wal)
         }
         segments.removeFirst(count)
     }
@@ -126,13 +126,13 @@ struct WALWriter {
     /// Creates segment `sequence` with its header, durably (the file and its directory entry).
     private mutating func startSegment(_ sequence: UInt64) throws {
         let path = layout.segment(sequence)
-        fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        fd = try layout.fileSystem.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
         segments.append(WALReplay.Segment(sequence: sequence, indexMax: lastIndex))
         var header: [UInt8] = []
         WALRecord.segmentHeader(sequence: sequence, lastIndex: lastIndex, snapshot: snapshot, hardState: hardState).encode(into: &header)
         buffer = header
         size = header.count
         try sync()
-        try FileIO.syncDirectory(layout.wal)
+        try layout.fileSystem.syncDirectory(layout.wal)
     }
 }
