@@ -17,7 +17,9 @@ struct WALSegmentScan {
     ///   - isLast: whether this is the last segment, the only place a torn write may be.
     init(_ bytes: [UInt8], path: String, isLast: Bool) throws {
         var pos = 0
-        func torn(_ reason: String) throws {
+        /// - Parameter damagedLength: for a record that runs past the end of the file, the
+        ///   message when its checksum matches a shorter payload (see below), or nil.
+        func torn(_ reason: String, damagedLength: (() -> String?)? = nil) throws {
             guard isLast else {
                 throw StorageError.corruption(
                     file: path, offset: pos,
@@ -28,6 +30,12 @@ struct WALSegmentScan {
                 throw StorageError.corruption(
                     file: path, offset: pos,
                     reason: "\(reason), but a valid record follows at byte \(next): the record's length is damaged, this is not a torn write")
+            }
+            // The length is not covered by the checksum: a bit flip there can make the last
+            // complete record look torn. If the checksum matches a shorter payload, the record was
+            // whole (and acknowledged) and its length is damaged.
+            if let message = damagedLength?() {
+                throw StorageError.corruption(file: path, offset: pos, reason: message)
             }
             isTorn = true
         }
@@ -48,7 +56,11 @@ struct WALSegmentScan {
             }
             let end = pos + WALRecord.headerBytes + length
             if end > bytes.count {
-                try torn("a record of \(length) payload bytes with only \(left - WALRecord.headerBytes) left in the file")
+                try torn("a record of \(length) payload bytes with only \(left - WALRecord.headerBytes) left in the file") {
+                    Self.checksumMatchEnd(in: bytes, payloadStart: pos + WALRecord.headerBytes, kind: kind, stored: stored).map {
+                        "record length \(length) runs past the end of the file, but the checksum matches the \($0 - pos - WALRecord.headerBytes) payload bytes there: the length is damaged, this is not a torn write"
+                    }
+                }
                 break
             }
             let payload = bytes[pos + WALRecord.headerBytes..<end]
@@ -65,6 +77,19 @@ struct WALSegmentScan {
             }
             pos = end
             validBytes = pos
+        }
+    }
+
+    /// The first end offset `e` (from `payloadStart` to the end of `bytes`) for which the checksum
+    /// of `kind` and `bytes[payloadStart..<e]` is `stored`, or nil.
+    static func checksumMatchEnd(in bytes: [UInt8], payloadStart: Int, kind: UInt8, stored: UInt32) -> Int? {
+        var crc = CRC32C.checksum(CollectionOfOne(kind))
+        var e = payloadStart
+        while true {
+            if crc == stored { return e }
+            if e == bytes.count { return nil }
+            crc = CRC32C.checksum(CollectionOfOne(bytes[e]), continuing: crc)
+            e += 1
         }
     }
 
