@@ -28,6 +28,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Simulated clients sending put/get/CAS/counter/lock operations; their history is checked for linearizability.")
     var clients: Int = 0
 
+    @Option(help: "States the linearizability checker may explore per key before giving up (a failure).")
+    var checkerBudget: Int = 500_000
+
     @Flag(help: "Also trace every delivered message (verbose).")
     var messages = false
 
@@ -50,6 +53,7 @@ struct SimCommand: ParsableCommand {
             var options = SimulationOptions(seed: s, nodes: nodes, steps: steps)
             options.traceMessages = messages
             options.clients = clients
+            options.checkerBudget = checkerBudget
             var sim = Simulation(options, onTrace: printer)
             do throws(SimulationFailure) {
                 let summary = try sim.run()

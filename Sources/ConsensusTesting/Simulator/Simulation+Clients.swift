@@ -192,7 +192,7 @@ extension Simulation {
     /// The end of the run: every client history must be linearizable.
     mutating func checkClientHistory() throws(InvariantChecker.Violation) {
         guard options.clients > 0 else { return }
-        let result = LinearizabilityChecker(stateBudgetPerKey: 500_000).check(clients.history.operations)
+        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget).check(clients.history.operations)
         stats.clientOperations = clients.history.operations.count
         stats.clientCompleted = clients.completed
         if !result.isLinearizable {

@@ -86,6 +86,8 @@ public struct SimulationOptions: Sendable {
     /// Simulated clients sending put/get/CAS/counter/lock operations whose history is checked
     /// for linearizability at the end (0: none).
     public var clients = 0
+    /// States the linearizability checker may explore per key before it gives up (a failure).
+    public var checkerBudget = 500_000
     /// A client that hears nothing for this many ticks records the outcome as unknown.
     public var clientTimeoutTicks = 60
     /// Record every delivered message in the trace (verbose).
