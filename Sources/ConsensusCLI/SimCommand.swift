@@ -31,6 +31,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "States the linearizability checker may explore per key before giving up (a failure).")
     var checkerBudget: Int = 500_000
 
+    @Flag(help: "Nodes keep their log in the real FileStorage on a simulated file system.")
+    var fileStorage = false
+
     @Flag(help: "Also trace every delivered message (verbose).")
     var messages = false
 
@@ -54,6 +57,7 @@ struct SimCommand: ParsableCommand {
             options.traceMessages = messages
             options.clients = clients
             options.checkerBudget = checkerBudget
+            options.fileStorage = fileStorage
             var sim = Simulation(options, onTrace: printer)
             do throws(SimulationFailure) {
                 let summary = try sim.run()

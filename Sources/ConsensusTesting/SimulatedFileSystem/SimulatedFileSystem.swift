@@ -133,7 +133,7 @@ public final class SimulatedFileSystem: FileSystem {
     @discardableResult
     public func flipBit(using rng: inout SplitMix64, pathContaining filter: String = "") -> String? {
         state.withLock { s in
-            let candidates = s.durableNames.keys.sorted().filter { $0.contains(filter) && !s.durableNames[$0]!.durable.isEmpty }
+            let candidates = s.durableNames.keys.sorted().filter { (filter.isEmpty || $0.contains(filter)) && !s.durableNames[$0]!.durable.isEmpty }
             guard !candidates.isEmpty else { return nil }
             let path = rng.pick(candidates)
             let inode = s.durableNames[path]!
@@ -162,7 +162,7 @@ public final class SimulatedFileSystem: FileSystem {
     @discardableResult
     public func misdirectWrite(using rng: inout SplitMix64, pathContaining filter: String = "") -> String? {
         state.withLock { s in
-            let candidates = s.durableNames.keys.sorted().filter { $0.contains(filter) && !s.durableNames[$0]!.durable.isEmpty }
+            let candidates = s.durableNames.keys.sorted().filter { (filter.isEmpty || $0.contains(filter)) && !s.durableNames[$0]!.durable.isEmpty }
             guard !candidates.isEmpty else { return nil }
             let from = rng.pick(candidates), to = rng.pick(candidates)
             let source = s.durableNames[from]!.durable, target = s.durableNames[to]!

@@ -34,7 +34,9 @@ struct SimulatedDisk: Sendable {
     struct Corruption: Error, CustomStringConvertible {
         var position: Int
         var reason: String
-        var description: String { "record \(position): \(reason); refusing to start rather than lose committed data" }
+        var description: String {
+            position < 0 ? reason : "record \(position): \(reason); refusing to start rather than lose committed data"
+        }
     }
 
     private(set) var records: [Stored] = []

@@ -8,6 +8,9 @@ struct SimulatedNode: Sendable {
     var raft: Raft?
     /// The node's disk: survives crashes, except what a fault destroys.
     var disk: SimulatedDisk
+    /// With ``SimulationOptions/fileStorage``: the real FileStorage on a simulated file system,
+    /// used instead of `disk`.
+    var files: FileDisk?
     /// The disk was found corrupted at a restart: the node refused to start and is lost.
     var lost = false
     /// A fault damaged the disk (found at the next restart).
@@ -67,7 +70,7 @@ struct SimulatedNode: Sendable {
     mutating func boot(options: RaftOptions, seed: UInt64) throws(SimulatedDisk.Corruption) {
         let persisted: PersistentState
         do {
-            persisted = try disk.replay().persistentState
+            persisted = files != nil ? try files!.open() : try disk.replay().persistentState
         } catch let c as SimulatedDisk.Corruption {
             throw c
         } catch {

@@ -27,8 +27,7 @@ extension Simulation {
             if !up.isEmpty {
                 let i = rng.pick(up)
                 record("n\(nodes[i].id) crashes (unpersisted state lost)")
-                nodes[i].raft = nil
-                scheduleRestart(i)
+                crashNode(i)
             }
         }
         // Lost disks and membership changes together could leave no live quorum at all, which
@@ -36,8 +35,7 @@ extension Simulation {
         if p.membershipChange == 0 && rng.chance(p.diskCorruption) { corruptDisk() }
         if rng.chance(p.leaderCrash), let l = currentLeader {
             record("n\(nodes[l].id) (leader) crashes")
-            nodes[l].raft = nil
-            scheduleRestart(l)
+            crashNode(l)
         }
         if rng.chance(p.membershipChange) { try changeMembership() }
         if rng.chance(p.leadershipTransfer) { try transferLeadership() }
@@ -49,17 +47,30 @@ extension Simulation {
     /// when it restarts. Only a minority of the original voters ever lose their disk, so a
     /// quorum can survive.
     mutating func corruptDisk() {
-        let damaged = nodes.filter(\.damaged).count
-        guard (damaged + 1) * 2 < options.nodes else { return }
+        let alreadyDamaged = nodes.filter(\.damaged).count
+        guard (alreadyDamaged + 1) * 2 < options.nodes else { return }
         let candidates = nodes.indices.filter { nodes[$0].isUp && !nodes[$0].damaged }
         guard !candidates.isEmpty else { return }
         let i = rng.pick(candidates)
         let flip = rng.chance(0.5)
-        let damagedRecord = flip ? nodes[i].disk.flipBit(&rng) : nodes[i].disk.misdirect(&rng)
-        guard let position = damagedRecord else { return }
+        let damaged: String?
+        if nodes[i].files != nil {
+            damaged = nodes[i].files!.damage(&rng, flip: flip)
+        } else {
+            damaged = (flip ? nodes[i].disk.flipBit(&rng) : nodes[i].disk.misdirect(&rng)).map { "record \($0)" }
+        }
+        guard let what = damaged else { return }
         nodes[i].damaged = true
-        record("n\(nodes[i].id) disk: \(flip ? "bit flip in" : "misdirected write over") record \(position); it crashes")
+        record("n\(nodes[i].id) disk: \(flip ? "bit flip in" : "misdirected write over") \(what); it crashes")
+        crashNode(i)
+    }
+
+    /// The node's process dies: its core is gone, its disk loses what was not synced.
+    mutating func crashNode(_ i: Int) {
         nodes[i].raft = nil
+        if nodes[i].files != nil {
+            for line in nodes[i].files!.crash(&rng) { record("n\(nodes[i].id) disk after the crash: \(line)") }
+        }
         scheduleRestart(i)
     }
 
@@ -75,7 +86,7 @@ extension Simulation {
             nodes[i].lost = true
             nodes[i].retired = true
             stats.lostDisks += 1
-            record("n\(nodes[i].id) refuses to start: disk corruption at \(error)")
+            record("n\(nodes[i].id) refuses to start: \(error)")
             return
         }
         let r = nodes[i].raft!
@@ -174,6 +185,7 @@ extension Simulation {
             if case .addLearner(let id) = change {
                 precondition(id == nextNodeID)
                 var node = SimulatedNode(id: id, storage: .empty)
+                if options.fileStorage { node.files = FileDisk(directory: "/node-\(id)", initial: .empty) }
                 try? node.boot(options: options.raft, seed: rng.fork())
                 nodes.append(node)
                 nextNodeID += 1

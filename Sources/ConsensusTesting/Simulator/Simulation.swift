@@ -47,6 +47,7 @@ public struct Simulation: Sendable {
         let voters = Set((1...NodeID(options.nodes)))
         for id in voters.sorted() {
             var node = SimulatedNode(id: id, storage: .bootstrap(voters: voters))
+            if options.fileStorage { node.files = FileDisk(directory: "/node-\(id)", initial: .bootstrap(voters: voters)) }
             try? node.boot(options: options.raft, seed: self.rng.fork())
             nodes.append(node)
         }
@@ -110,15 +111,28 @@ public struct Simulation: Sendable {
             // nothing of the batch was sent or applied.
             let records = (rd.snapshot == nil ? 0 : 1) + rd.entries.count + (rd.hardState == nil ? 0 : 1)
             if records > 0 && rng.chance(profile.tornWrite) {
-                let keep = rng.int(in: 0...max(0, records - 1))
-                nodes[i].disk.persist(rd, keep: keep)
-                record("n\(id) loses power while writing: \(keep) of \(records) records reached the disk")
-                nodes[i].raft = nil
-                scheduleRestart(i)
+                if nodes[i].files != nil {
+                    nodes[i].files!.cutPowerAtNextSync()
+                    try? nodes[i].files!.persist(rd)
+                    record("n\(id) loses power while writing \(records) records")
+                } else {
+                    let keep = rng.int(in: 0...max(0, records - 1))
+                    nodes[i].disk.persist(rd, keep: keep)
+                    record("n\(id) loses power while writing: \(keep) of \(records) records reached the disk")
+                }
+                crashNode(i)
                 return
             }
             try checker.persisted(id, rd.entries) { raft.term(at: $0) }
-            nodes[i].disk.persist(rd)
+            if nodes[i].files != nil {
+                do {
+                    try nodes[i].files!.persist(rd)
+                } catch {
+                    throw .init(property: "durability", detail: "n\(id) could not persist on a healthy disk: \(error)")
+                }
+            } else {
+                nodes[i].disk.persist(rd)
+            }
             // Whatever the node now counts as committed must agree with the committed log.
             if raft.commitIndex > nodes[i].knownCommit {
                 let from = max(nodes[i].knownCommit + 1, raft.firstIndex)
@@ -128,8 +142,7 @@ public struct Simulation: Sendable {
             }
             if rng.chance(profile.crashMidReady) {
                 record("n\(id) crashes after persisting, before sending \(rd.messages.count) messages")
-                nodes[i].raft = nil
-                scheduleRestart(i)
+                crashNode(i)
                 return
             }
             // 2. Send.
@@ -162,7 +175,15 @@ public struct Simulation: Sendable {
             if nodes[i].appliedIndex >= nodes[i].snapshotIndex + LogIndex(profile.snapshotEvery) {
                 let data = SimulatedNode.encodeSnapshot(index: nodes[i].appliedIndex, state: nodes[i].state, store: nodes[i].store)
                 if let snap = raft.compact(upTo: nodes[i].appliedIndex, snapshotData: data) {
-                    nodes[i].disk.compact(snap)
+                    if nodes[i].files != nil {
+                        do {
+                            try nodes[i].files!.compact(snap)
+                        } catch {
+                            throw .init(property: "durability", detail: "n\(id) could not save a snapshot on a healthy disk: \(error)")
+                        }
+                    } else {
+                        nodes[i].disk.compact(snap)
+                    }
                     nodes[i].snapshotIndex = snap.metadata.index
                 }
             }
@@ -214,7 +235,7 @@ public struct Simulation: Sendable {
 
     func describe(_ f: FaultProfile) -> String {
         "drop=\(f.messageDrop) dup=\(f.messageDuplicate) delay=\(f.maxDelayTicks) partition=\(f.partition) crash=\(f.crash) "
-            + "leadercrash=\(f.leaderCrash) midready=\(f.crashMidReady) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
+            + "leadercrash=\(f.leaderCrash) midready=\(f.crashMidReady) torn=\(f.tornWrite) corrupt=\(f.diskCorruption) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
     }
 }
 

@@ -86,6 +86,9 @@ public struct SimulationOptions: Sendable {
     /// Simulated clients sending put/get/CAS/counter/lock operations whose history is checked
     /// for linearizability at the end (0: none).
     public var clients = 0
+    /// Nodes keep their log in the real `FileStorage` on a `SimulatedFileSystem` (instead of the
+    /// record-level `SimulatedDisk`), so the WAL's own recovery meets every crash and disk fault.
+    public var fileStorage = false
     /// States the linearizability checker may explore per key before it gives up (a failure).
     public var checkerBudget = 500_000
     /// A client that hears nothing for this many ticks records the outcome as unknown.
