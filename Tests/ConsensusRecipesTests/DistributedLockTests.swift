@@ -112,13 +112,15 @@ struct DistributedLockTests {
             let worker = DistributedLock("job", holder: "worker", on: followers[0])
             let rival = DistributedLock("job", holder: "rival", on: followers[1])
 
-            let token = try await worker.withLock(ttl: .milliseconds(300)) { token in
+            // A TTL generous enough that a renewal (every TTL/3, forwarded through a follower)
+            // lands in time on a loaded 2-core machine; the body still lasts three TTLs.
+            let token = try await worker.withLock(ttl: .milliseconds(1200)) { token in
                 // Three TTLs long: without the background renewals the rival would get in.
                 let clock = ContinuousClock()
-                let end = clock.now + .milliseconds(900)
+                let end = clock.now + .milliseconds(3600)
                 while clock.now < end {
                     await #expect(throws: RecipeError.self) { try await rival.acquire(ttl: .seconds(5)) }
-                    try await Task.sleep(for: .milliseconds(100))
+                    try await Task.sleep(for: .milliseconds(300))
                 }
                 return token
             }
