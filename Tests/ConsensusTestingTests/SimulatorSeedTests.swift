@@ -121,18 +121,22 @@ struct SimulatorSeedTests {
         await runSeeds(600_000, count: 200, nodes: 5, steps: 300, slot: 6, tune: { $0.clients = 4 })
     }
 
+    /// Mixed faults plus power cuts in the middle of a batch and damaged disks (no membership
+    /// changes: lost disks and a shrinking voter set together could leave no live quorum).
+    static func diskFaultProfile(_ rng: inout SplitMix64) -> FaultProfile {
+        var p = FaultProfile.mixed(&rng)
+        p.membershipChange = 0
+        p.tornWrite = rng.pick([0.005, 0.02])
+        p.diskCorruption = rng.pick([0, 0.003])
+        return p
+    }
+
     /// Issue 5: power cuts in the middle of a batch (lost unsynced writes, torn last write),
     /// bit flips and misdirected writes. Damaged nodes refuse to start; the rest keep every
     /// checker green, client histories included.
     @Test("200 seeds, 5 nodes, disk faults (torn and lost writes, bit flips, misdirected writes) with clients")
     func diskFaults() async {
-        await runSeeds(700_000, count: 200, nodes: 5, steps: 300, slot: 7, profile: { rng in
-            var p = FaultProfile.mixed(&rng)
-            p.membershipChange = 0
-            p.tornWrite = rng.pick([0.005, 0.02])
-            p.diskCorruption = rng.pick([0, 0.003])
-            return p
-        }, tune: { $0.clients = 3 })
+        await runSeeds(700_000, count: 200, nodes: 5, steps: 300, slot: 7, profile: Self.diskFaultProfile, tune: { $0.clients = 3 })
     }
 
     /// Issue 5 with the real WAL: every node's log is a `FileStorage` on a simulated file system,
@@ -141,13 +145,7 @@ struct SimulatorSeedTests {
     /// linearizability.
     @Test("200 seeds, 5 nodes, FileStorage on simulated file systems, disk faults and clients")
     func fileStorageDiskFaults() async {
-        await runSeeds(800_000, count: 200, nodes: 5, steps: 300, slot: 0, profile: { rng in
-            var p = FaultProfile.mixed(&rng)
-            p.membershipChange = 0
-            p.tornWrite = rng.pick([0.005, 0.02])
-            p.diskCorruption = rng.pick([0, 0.003])
-            return p
-        }, tune: { options in
+        await runSeeds(800_000, count: 200, nodes: 5, steps: 300, slot: 0, profile: Self.diskFaultProfile, tune: { options in
             options.clients = 3
             options.fileStorage = true
         })
