@@ -1,6 +1,7 @@
 import ConsensusCore
 import ConsensusNetwork
 import ConsensusStorage
+import Synchronization
 
 /// Several ``ConsensusTrait`` members in one process, joined by an ``InMemoryNetwork``: for
 /// tests, demos, the REPL, and anyone embedding a whole cluster in one program.
@@ -17,6 +18,9 @@ public actor LocalCluster {
     public nonisolated let configuration: ConsensusConfiguration
     private var members: [String: ConsensusTrait] = [:]
     private var order: [String] = []
+    /// Member names by numeric id, shared with every endpoint's handler, so that a member added
+    /// later is named correctly by everyone without re-registering them.
+    private let directory = NameDirectory()
 
     /// A cluster of `size` members named `node-1` ... `node-N`.
     public init(size: Int = 3, configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1) {
@@ -34,6 +38,7 @@ public actor LocalCluster {
             c.seed = configuration.seed.map { $0 &+ UInt64(i) } ?? (seed &* 1_000_003 &+ UInt64(i))
             members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
             order.append(name)
+            directory.add(name)
         }
     }
 
@@ -60,14 +65,12 @@ public actor LocalCluster {
         guard let node = members[name] else { return }
         let network = self.network
         let id = NodeInfo.numericID(name)
-        var names: [NodeID: String] = [:]
-        for n in order { names[NodeInfo.numericID(n)] = n }
-        let directory = names
         await node.setMessageSender { to, message in
             network.send(from: id, to: NodeInfo.numericID(to), message)
         }
-        network.register(id) { [weak node] from, message in
-            await node?.handleMessage(from: directory[from] ?? String(from, radix: 16), message)
+        network.register(id) { [weak node, directory] from, message in
+            let sender = directory.name(of: from)
+            await node?.handleMessage(from: sender, message)
         }
         try await node.start()
     }
@@ -91,22 +94,10 @@ public actor LocalCluster {
         c.seed = configuration.seed.map { $0 &+ UInt64(order.count) }
         members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
         order.append(name)
-        // Existing members must be able to name the newcomer when they send to it.
-        for n in order where n != name { try await startMemberWiringOnly(n) }
+        directory.add(name)
         try await startMember(name)
         let leader = try await waitForLeader()
         try await leader.addNode(NodeInfo(id: name, address: "memory://\(name)", metadata: metadata))
-    }
-
-    /// Re-registers a running member's endpoint so it knows every current name.
-    private func startMemberWiringOnly(_ name: String) async throws(ConsensusError) {
-        guard let node = members[name], await node.isRunning else { return }
-        var names: [NodeID: String] = [:]
-        for n in order { names[NodeInfo.numericID(n)] = n }
-        let directory = names
-        network.register(NodeInfo.numericID(name)) { [weak node] from, message in
-            await node?.handleMessage(from: directory[from] ?? String(from, radix: 16), message)
-        }
     }
 
     /// Removes a member through consensus (asked of the leader).
@@ -167,4 +158,13 @@ public actor LocalCluster {
         }
         return await condition()
     }
+}
+
+/// Member names by numeric id, readable from any endpoint's handler.
+private final class NameDirectory: Sendable {
+    private let names = Mutex<[NodeID: String]>([:])
+
+    func add(_ name: String) { names.withLock { $0[NodeInfo.numericID(name)] = name } }
+
+    func name(of id: NodeID) -> String { names.withLock { $0[id] } ?? String(id, radix: 16) }
 }
