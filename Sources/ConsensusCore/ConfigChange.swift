@@ -34,11 +34,7 @@ public enum ConfigChange: Sendable, Hashable, CustomStringConvertible {
         }
         var bytes: [UInt8] = [tag]
         bytes.reserveCapacity(9)
-        var id = nodeID
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: id))
-            id >>= 8
-        }
+        appendLittleEndian(nodeID, to: &bytes)
         return bytes
     }
 
@@ -46,8 +42,7 @@ public enum ConfigChange: Sendable, Hashable, CustomStringConvertible {
     /// anything else.
     public init?(encoded bytes: [UInt8]) {
         guard bytes.count >= 9 else { return nil }
-        var id: UInt64 = 0
-        for i in (1...8).reversed() { id = id << 8 | UInt64(bytes[i]) }
+        let id = readLittleEndian(bytes, at: 1)
         switch bytes[0] {
         case 1: self = .addLearner(id)
         case 2: self = .promote(id)
@@ -82,8 +77,8 @@ public struct ConfigChangeEntry: Sendable, Hashable {
     public func encoded() -> [UInt8] {
         var bytes = change.encoded()
         for group in [configuration.voters.sorted(), configuration.learners.sorted()] {
-            Self.append(UInt64(group.count), to: &bytes)
-            for id in group { Self.append(id, to: &bytes) }
+            appendLittleEndian(UInt64(group.count), to: &bytes)
+            for id in group { appendLittleEndian(id, to: &bytes) }
         }
         return bytes
     }
@@ -93,10 +88,8 @@ public struct ConfigChangeEntry: Sendable, Hashable {
         var offset = 9
         func read() -> UInt64? {
             guard offset + 8 <= bytes.count else { return nil }
-            var v: UInt64 = 0
-            for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
-            offset += 8
-            return v
+            defer { offset += 8 }
+            return readLittleEndian(bytes, at: offset)
         }
         var groups: [Set<NodeID>] = []
         for _ in 0..<2 {
@@ -112,12 +105,18 @@ public struct ConfigChangeEntry: Sendable, Hashable {
         self.change = change
         self.configuration = Configuration(voters: groups[0], learners: groups[1])
     }
+}
 
-    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        var v = value
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: v))
-            v >>= 8
-        }
+private func appendLittleEndian(_ value: UInt64, to bytes: inout [UInt8]) {
+    var v = value
+    for _ in 0..<8 {
+        bytes.append(UInt8(truncatingIfNeeded: v))
+        v >>= 8
     }
+}
+
+private func readLittleEndian(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+    return v
 }
