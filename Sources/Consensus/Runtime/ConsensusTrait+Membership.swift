@@ -128,13 +128,15 @@ extension ConsensusTrait {
         }
     }
 
+    /// Records a member's name, address and metadata from its replicated record.
+    func remember(_ record: ConsensusValue?) {
+        guard let info = try? record?.decode(as: NodeInfo.self) else { return }
+        directory[NodeInfo.numericID(info.id)] = info
+    }
+
     /// Learns member names from the replicated member records.
     func learnMembers() {
-        for key in store.keys(withPrefix: Self.membersPrefix) {
-            if let info = try? store.get(key)?.value.decode(as: NodeInfo.self) {
-                directory[NodeInfo.numericID(info.id)] = info
-            }
-        }
+        for key in store.keys(withPrefix: Self.membersPrefix) { remember(store.get(key)?.value) }
         for peer in raft?.configuration.members ?? [] where peer != numericID && lastHeard[peer] == nil {
             lastHeard[peer] = .now
         }

@@ -102,6 +102,7 @@ extension ConsensusTrait {
                 if before != after { hub.emit(.stateChanged(key: key, newValue: after, oldValue: before)) }
             }
             lastSnapshotIndex = snapshot.metadata.index
+            learnMembers()
         } catch {
             halt(.storage("received a snapshot that cannot be decoded: \(error)"))
         }
@@ -128,10 +129,7 @@ extension ConsensusTrait {
         }
         let (result, changes) = store.apply(command, at: entry.index)
         for c in changes { hub.emit(.stateChanged(key: c.key, newValue: c.new, oldValue: c.old)) }
-        if case let .put(key, value) = command.operation, key.hasPrefix(Self.membersPrefix),
-           let info = try? value.decode(as: NodeInfo.self) {
-            directory[NodeInfo.numericID(info.id)] = info
-        }
+        if case let .put(key, value) = command.operation, key.hasPrefix(Self.membersPrefix) { remember(value) }
         let proposal = proposalResult(for: command, index: entry.index, result: result)
         hub.emit(.consensusAccepted(proposal))
         if let waiter = waiters.removeValue(forKey: command.id) {
