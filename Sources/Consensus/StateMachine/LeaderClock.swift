@@ -1,0 +1,71 @@
+/// The store's clock as a leader stamps it on the commands it proposes (``Command/time``).
+///
+/// Lock expiry is judged against this time, so it must never run faster than real time, or a
+/// grant would lapse before its holder's TTL is over and a second holder could be let in. A
+/// member's wall clock can step forward or back at any moment (NTP, `date -s`, a VM migration),
+/// so it is **not** used. Instead a leader counts its own ticks:
+///
+/// - when it takes office it starts from the clock of its applied store (only committed stamps,
+///   never its own stamps of an earlier term, which may never have committed);
+/// - each tick adds ``millisecondsPerTick``; ticks are driven by sleeps on a monotonic clock, and
+///   a sleep never ends early, so a late tick only makes time run slower (grants last a little
+///   longer than their TTL, never shorter);
+/// - if the store's clock, as applied, gets ahead of the count (entries stamped by an earlier
+///   leader commit under this one), the count restarts from it.
+///
+/// Between leaders the store's time stands still; the store keeps its clock monotonic along the
+/// log (``KeyValueStore/clock`` is the largest stamp applied), so a new leader that starts from an
+/// older value only makes time stand still a little longer.
+///
+/// The argument that a grant lasts at least its TTL of real time: a grant stamped `s` lapses when
+/// an entry stamped at least `s + ttl` is applied. Every stamp is a committed stamp the stamping
+/// leader had applied, plus the ticks it counted since; that committed stamp was itself made no
+/// later, in real time, than the moment the leader started counting from it. So stamps never
+/// gain on real time along the log, and `s + ttl` is stamped at least `ttl` after `s` was.
+public struct LeaderClock: Sendable, Hashable {
+    /// How much store time one tick adds (the runtime's tick interval).
+    public let millisecondsPerTick: Int64
+    /// Whether this member counts ticks (it leads).
+    public private(set) var isLeading = false
+    private var base: Int64 = 0
+    private var ticks: Int64 = 0
+
+    /// A clock that is not counting yet.
+    /// - Parameter millisecondsPerTick: store time per tick (at least 1).
+    public init(millisecondsPerTick: Int64) {
+        self.millisecondsPerTick = max(1, millisecondsPerTick)
+    }
+
+    /// The time to stamp on a command proposed now (meaningful only while ``isLeading``).
+    public var now: Int64 {
+        let (elapsed, o1) = ticks.multipliedReportingOverflow(by: millisecondsPerTick)
+        let (sum, o2) = base.addingReportingOverflow(elapsed)
+        return o1 || o2 ? .max : sum
+    }
+
+    /// Starts counting from `storeClock`, the clock of this member's applied store, on taking office.
+    public mutating func lead(from storeClock: Int64) {
+        isLeading = true
+        base = storeClock
+        ticks = 0
+    }
+
+    /// Stops counting (this member no longer leads).
+    public mutating func follow() {
+        isLeading = false
+    }
+
+    /// One tick passed.
+    public mutating func tick() {
+        if isLeading { ticks += 1 }
+    }
+
+    /// The applied store's clock is now `storeClock`: if that is ahead of the count, count on
+    /// from it (as if taking office again now).
+    public mutating func applied(storeClock: Int64) {
+        if isLeading && storeClock > now {
+            base = storeClock
+            ticks = 0
+        }
+    }
+}
