@@ -44,7 +44,7 @@ public struct AtomicCounter: Sendable {
     ///   integer or the sum would overflow; see the type's documentation for the others.
     @discardableResult
     public func add(_ delta: Int64) async throws(RecipeError) -> Int64 {
-        let values = try await Self.apply(.counterAdd(name: name, delta: delta), key: name, on: node)
+        let values = try await Self.apply([name: delta], on: node)
         return values[name] ?? 0
     }
 
@@ -86,19 +86,30 @@ public struct AtomicCounter: Sendable {
     /// - Returns: the new value of each counter.
     @discardableResult
     public static func batch(_ deltas: [String: Int64], on node: ConsensusTrait) async throws(RecipeError) -> [String: Int64] {
-        let ordered = deltas.keys.sorted().map { CounterDelta(name: $0, delta: deltas[$0]!) }
-        let key = ordered.map(\.name).joined(separator: ", ")
-        return try await apply(.counterBatch(ordered), key: key, on: node)
+        try await apply(deltas, on: node)
     }
 
-    private static func apply(_ operation: StoreOperation, key: String, on node: ConsensusTrait) async throws(RecipeError) -> [String: Int64] {
-        try node.requireRaft("AtomicCounter")
-        switch try await node.submitForRecipe(operation, key: key) {
-        case .applied(.counter(let values), _): return values
-        case .applied(.rejected(let reason), _): throw .rejected(key: key, reason: reason)
-        case .applied(let other, _): throw .rejected(key: key, reason: "unexpected answer \(other)")
-        case .notApplied(let reason): throw .notApplied(key: key, reason: reason)
-        case .unknown(let reason): throw .outcomeUnknown(key: key, reason: reason)
+    /// The one log entry that adds each delta to its counter: a single `counterAdd`, or a
+    /// `counterBatch` (sorted by name) for several counters.
+    public static func operation(_ deltas: [String: Int64]) -> StoreOperation {
+        if deltas.count == 1, let (name, delta) = deltas.first { return .counterAdd(name: name, delta: delta) }
+        return .counterBatch(deltas.keys.sorted().map { CounterDelta(name: $0, delta: deltas[$0]!) })
+    }
+
+    /// The counters' new values in the answer to ``operation(_:)``.
+    /// - Throws: the ``RecipeError`` that says what became of the change when there is no answer
+    ///   (``RecipeError/outcomeUnknown(key:reason:)``: it may have been counted) or the state
+    ///   machine refused it.
+    public static func values(in outcome: ProposalOutcome, deltas: [String: Int64]) throws(RecipeError) -> [String: Int64] {
+        let key = deltas.keys.sorted().joined(separator: ", ")
+        switch try outcome.answer(key: key).result {
+        case .counter(let values): return values
+        case let other: throw .rejected(key: key, reason: "unexpected answer \(other)")
         }
+    }
+
+    private static func apply(_ deltas: [String: Int64], on node: ConsensusTrait) async throws(RecipeError) -> [String: Int64] {
+        try node.requireRaft("AtomicCounter")
+        return try values(in: await node.outcome(ofRecipe: operation(deltas)), deltas: deltas)
     }
 }

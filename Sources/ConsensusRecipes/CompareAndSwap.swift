@@ -71,23 +71,24 @@ public struct CompareAndSwap: Sendable {
     @discardableResult
     public func swap(_ key: String, expected: ConsensusValue?, new: ConsensusValue?) async throws(RecipeError) -> Outcome {
         try node.requireRaft("compare-and-swap")
-        let outcome = try await node.submitForRecipe(.compareAndSwap(key: key, expected: expected, new: new), key: key)
-        switch outcome {
-        case .applied(.compareAndSwap(true, _), let index):
-            // A key's revision is the log index of the entry that last wrote it.
-            return .swapped(revision: index)
-        case .applied(.compareAndSwap(false, let current), _):
-            // Read value and revision together, at least as new as the failed comparison.
-            let now = await node.versioned(key)
-            return .conflict(current: now?.value ?? current, revision: now?.revision ?? 0)
-        case .applied(.rejected(let reason), _):
-            throw .rejected(key: key, reason: reason)
-        case .applied(let other, _):
-            throw .rejected(key: key, reason: "unexpected answer \(other)")
-        case .notApplied(let reason):
-            throw .notApplied(key: key, reason: reason)
-        case .unknown(let reason):
-            throw .outcomeUnknown(key: key, reason: reason)
+        let answer = await node.outcome(ofRecipe: .compareAndSwap(key: key, expected: expected, new: new))
+        let outcome = try Self.outcome(of: answer, key: key)
+        guard case .conflict(let current, _) = outcome else { return outcome }
+        // Read value and revision together, at least as new as the failed comparison.
+        let now = await node.versioned(key)
+        return .conflict(current: now?.value ?? current, revision: now?.revision ?? 0)
+    }
+
+    /// What the answer to a proposed ``StoreOperation/compareAndSwap(key:expected:new:)`` means.
+    /// A conflict carries the value the comparison saw and revision 0 (the answer has no revision).
+    /// - Throws: ``RecipeError/outcomeUnknown(key:reason:)``, ``RecipeError/notApplied(key:reason:)``
+    ///   or ``RecipeError/rejected(key:reason:)`` when there is no comparison result.
+    public static func outcome(of answer: ProposalOutcome, key: String) throws(RecipeError) -> Outcome {
+        switch try answer.answer(key: key) {
+        // A key's revision is the log index of the entry that last wrote it.
+        case (.compareAndSwap(true, _), let index): return .swapped(revision: index)
+        case (.compareAndSwap(false, let current), _): return .conflict(current: current, revision: 0)
+        case (let other, _): throw .rejected(key: key, reason: "unexpected answer \(other)")
         }
     }
 
@@ -111,23 +112,18 @@ public struct CompareAndSwap: Sendable {
     @discardableResult
     public func update(_ key: String, _ transform: (ConsensusValue?) throws -> ConsensusValue?) async throws(RecipeError) -> Updated {
         try node.requireRaft("update (compare-and-swap loop)")
-        var old = await node.versioned(key)?.value
-        var last: (current: ConsensusValue?, revision: UInt64) = (old, 0)
-        for attempt in 1...retry.maxAttempts {
+        var loop = UpdateLoop(key: key, observed: await node.versioned(key)?.value, maxAttempts: retry.maxAttempts)
+        while true {
             let new: ConsensusValue?
-            do { new = try transform(old) } catch { throw .rejected(key: key, reason: "the transform threw: \(error)") }
-            switch try await swap(key, expected: old, new: new) {
-            case .swapped(let revision):
-                return Updated(old: old, new: new, revision: revision, attempts: attempt)
-            case .conflict(let current, let revision):
-                last = (current, revision)
-                old = current
-                if attempt < retry.maxAttempts {
-                    try? await Task.sleep(for: retry.backoff(afterAttempt: attempt))
-                }
+            do { new = try transform(loop.old) } catch { throw .rejected(key: key, reason: "the transform threw: \(error)") }
+            let expected = loop.old
+            _ = loop.propose(new)
+            switch loop.answer(try await swap(key, expected: expected, new: new)) {
+            case .finished(let updated): return updated
+            case .failed(let error): throw error
+            case .again(let attempt): try? await Task.sleep(for: retry.backoff(afterAttempt: attempt))
             }
         }
-        throw .conflict(key: key, current: last.current, revision: last.revision, attempts: retry.maxAttempts)
     }
 
     /// Creates `key` with `value` if it is absent (`swap(key, expected: nil, new: value)`).

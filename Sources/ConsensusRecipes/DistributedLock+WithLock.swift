@@ -22,12 +22,14 @@ extension DistributedLock {
     public func withLock<T: Sendable>(
         ttl: Duration, wait: Duration? = nil, _ body: @escaping @Sendable (_ token: UInt64) async throws -> T
     ) async throws -> T {
-        let (grant, requested) = try await acquireNotingRequestTime(ttl: ttl, wait: wait)
+        let clock = RecipeClock()
+        let lease = try await acquireLease(ttl: ttl, wait: wait, clock: clock)
+        let grant = lease.grant
         let (result, lost) = await withTaskGroup(of: Step<T>.self) { group -> (Result<T, any Error>?, RecipeError?) in
             group.addTask {
                 do { return .finished(.success(try await body(grant.token))) } catch { return .finished(.failure(error)) }
             }
-            group.addTask { await keepRenewing(grant, ttl: ttl, requested: requested) }
+            group.addTask { await keepRenewing(lease, every: ttl / 3, clock: clock) }
             var result: Result<T, any Error>?
             var lost: RecipeError?
             for await step in group {
@@ -56,22 +58,22 @@ extension DistributedLock {
         case stopped
     }
 
-    /// Renews every `ttl / 3` until cancelled (`.stopped`) or the grant is lost (`.lost`).
-    private func keepRenewing<T>(_ grant: LockGrant, ttl: Duration, requested: ContinuousClock.Instant) async -> Step<T> {
-        let clock = ContinuousClock()
-        // The grant surely lasts until `ttl` after the request that made or renewed it was sent.
-        var validUntil = requested + ttl
+    /// Renews every `interval` until cancelled (`.stopped`) or the lease is lost (`.lost`): a
+    /// renewal is refused, or none was answered before the lease ran out on `clock`.
+    private func keepRenewing<T>(_ lease: LockLease, every interval: Duration, clock: RecipeClock) async -> Step<T> {
+        var lease = lease
         while true {
-            try? await Task.sleep(for: ttl / 3)
+            try? await Task.sleep(for: interval)
             if Task.isCancelled { return .stopped }
             let sent = clock.now
-            do {
-                try await renew(grant, ttl: ttl)
-                validUntil = sent + ttl
-            } catch {
-                if case .lockLost = error { return .lost(error) }
-                // No answer: keep trying while the last good renewal still covers us.
-                if clock.now >= validUntil { return .lost(.lockLost(name: name, token: grant.token)) }
+            switch lease.renewed(await node.outcome(ofRecipe: lease.renewal), sentAt: sent) {
+            case .renewed:
+                continue
+            case .lost:
+                return .lost(.lockLost(name: name, token: lease.grant.token))
+            case .noAnswer:
+                // Keep trying while the last good renewal still covers us.
+                if !lease.isValid(at: clock.now) { return .lost(.lockLost(name: name, token: lease.grant.token)) }
             }
         }
     }

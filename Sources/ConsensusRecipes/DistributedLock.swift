@@ -61,7 +61,9 @@ public struct DistributedLock: Sendable {
     /// Takes the lock for `ttl` of store time.
     ///
     /// A retry after a timed-out attempt is safe: if that attempt was granted, asking again as the
-    /// same holder returns the same grant.
+    /// same holder returns the same grant (extended). A grant whose answer arrives after this
+    /// call's own TTL has passed (measured from when the request was sent) is not returned: it is
+    /// released and the wait goes on (see ``LockAcquisition``).
     /// - Parameters:
     ///   - ttl: how long the grant lasts unless renewed (at least 1 ms).
     ///   - wait: `nil` to try once; otherwise keep trying (with jittered backoff) until granted or
@@ -72,39 +74,28 @@ public struct DistributedLock: Sendable {
     ///   be ours until its TTL passes); ``RecipeError/notApplied(key:reason:)`` (for example no
     ///   quorum on this side of a partition).
     public func acquire(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> LockGrant {
-        try await acquireNotingRequestTime(ttl: ttl, wait: wait).grant
+        try await acquireLease(ttl: ttl, wait: wait, clock: RecipeClock()).grant
     }
 
-    /// ``acquire(ttl:wait:)``, also returning when the granted request was sent: the grant surely
-    /// lasts until `requested + ttl` on this process's clock (its expiry counts from the leader's
-    /// stamp, which comes later), give or take the clocks' rate difference.
-    func acquireNotingRequestTime(ttl: Duration, wait: Duration?) async throws(RecipeError) -> (grant: LockGrant, requested: ContinuousClock.Instant) {
+    /// ``acquire(ttl:wait:)``, returning the lease: until when, on `clock`, the grant surely lasts.
+    func acquireLease(ttl: Duration, wait: Duration?, clock: RecipeClock) async throws(RecipeError) -> LockLease {
         try node.requireRaft("DistributedLock")
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + (wait ?? .zero)
-        var attempt = 0
+        var acquisition = LockAcquisition(name: name, holder: holder, ttlMilliseconds: RecipeClock.milliseconds(ttl),
+                                          waitMilliseconds: wait.map { RecipeClock.milliseconds($0, atLeastOne: false) }, now: clock.now)
         while true {
-            attempt += 1
-            let operation = StoreOperation.lockAcquire(name: name, holder: holder, ttlMilliseconds: Self.milliseconds(ttl))
-            let sent = clock.now
-            let outcome = try await node.submitForRecipe(operation, key: name)
-            switch outcome {
-            case .applied(.lock(let grant?), _):
-                return (grant, sent)
-            case .applied(.lock(nil), _):
-                if clock.now >= deadline { throw .lockNotAcquired(name: name, waited: clock.now - start) }
-            case .applied(.rejected(let reason), _):
-                throw .rejected(key: name, reason: reason)
-            case .applied(let other, _):
-                throw .rejected(key: name, reason: "unexpected answer \(other)")
-            case .notApplied(let reason):
-                throw .notApplied(key: name, reason: reason)
-            case .unknown(let reason):
-                if clock.now >= deadline { throw .outcomeUnknown(key: name, reason: reason) }
+            let outcome = await node.outcome(ofRecipe: acquisition.request(now: clock.now))
+            switch acquisition.answer(outcome, now: clock.now) {
+            case .granted(let lease):
+                return lease
+            case .again(let attempt, let late):
+                if let late { _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: late.token)) }
+                let left = Duration.milliseconds(max(0, acquisition.deadline - clock.now))
+                let pause = min(retry.backoff(afterAttempt: attempt), left)
+                if pause > .zero { try? await Task.sleep(for: pause) }
+            case .failed(let error, let late):
+                if let late { _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: late.token)) }
+                throw error
             }
-            let pause = min(retry.backoff(afterAttempt: attempt), deadline - clock.now)
-            if pause > .zero { try? await Task.sleep(for: pause) }
         }
     }
 
@@ -116,14 +107,10 @@ public struct DistributedLock: Sendable {
     @discardableResult
     public func renew(_ grant: LockGrant, ttl: Duration) async throws(RecipeError) -> LockGrant {
         try node.requireRaft("DistributedLock")
-        let operation = StoreOperation.lockRenew(name: name, holder: holder, token: grant.token, ttlMilliseconds: Self.milliseconds(ttl))
-        switch try await node.submitForRecipe(operation, key: name) {
-        case .applied(.lock(let renewed?), _): return renewed
-        case .applied(.lock(nil), _): throw .lockLost(name: name, token: grant.token)
-        case .applied(.rejected(let reason), _): throw .rejected(key: name, reason: reason)
-        case .applied(let other, _): throw .rejected(key: name, reason: "unexpected answer \(other)")
-        case .notApplied(let reason): throw .notApplied(key: name, reason: reason)
-        case .unknown(let reason): throw .outcomeUnknown(key: name, reason: reason)
+        var lease = LockLease(grant: grant, validUntil: 0, ttlMilliseconds: RecipeClock.milliseconds(ttl))
+        switch lease.renewed(await node.outcome(ofRecipe: lease.renewal), sentAt: 0) {
+        case .renewed: return lease.grant
+        case .lost(let error), .noAnswer(let error): throw error
         }
     }
 
@@ -133,12 +120,10 @@ public struct DistributedLock: Sendable {
     @discardableResult
     public func release(token: UInt64) async throws(RecipeError) -> Bool {
         try node.requireRaft("DistributedLock")
-        switch try await node.submitForRecipe(.lockRelease(name: name, holder: holder, token: token), key: name) {
-        case .applied(.lockReleased(let freed), _): return freed
-        case .applied(.rejected(let reason), _): throw .rejected(key: name, reason: reason)
-        case .applied(let other, _): throw .rejected(key: name, reason: "unexpected answer \(other)")
-        case .notApplied(let reason): throw .notApplied(key: name, reason: reason)
-        case .unknown(let reason): throw .outcomeUnknown(key: name, reason: reason)
+        let outcome = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: token))
+        switch try outcome.answer(key: name).result {
+        case .lockReleased(let freed): return freed
+        case let other: throw .rejected(key: name, reason: "unexpected answer \(other)")
         }
     }
 
@@ -146,11 +131,5 @@ public struct DistributedLock: Sendable {
     @discardableResult
     public func release(_ grant: LockGrant) async throws(RecipeError) -> Bool {
         try await release(token: grant.token)
-    }
-
-    /// Whole milliseconds in `duration`, at least 1.
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -26,43 +26,20 @@ public actor OptimisticValue {
     /// The member it proposes through and follows.
     public nonisolated let node: ConsensusTrait
     /// What to show: the agreed value with this view's in-flight changes on top.
-    public private(set) var optimistic: ConsensusValue?
+    public var optimistic: ConsensusValue? { view.optimistic }
     /// The value the cluster agreed on, as applied by ``node`` (`nil`: absent).
-    public private(set) var agreed: ConsensusValue?
+    public var agreed: ConsensusValue? { view.agreed }
     /// Every rollback, as it happens.
     public nonisolated let rollbacks: AsyncStream<Rollback>
 
     /// A change that did not stick.
-    public struct Rollback: Sendable, Hashable {
-        /// The value that was shown optimistically and then withdrawn.
-        public var attempted: ConsensusValue?
-        /// The agreed value the view went back to.
-        public var restored: ConsensusValue?
-        /// Why.
-        public var reason: Reason
-    }
-
+    public typealias Rollback = OptimisticView.Rollback
     /// Why a change was rolled back.
-    public enum Reason: Sendable, Hashable {
-        /// Another writer changed the key first; it held `current` when the change was applied.
-        case conflict(current: ConsensusValue?)
-        /// The proposal was refused (no quorum, vote lost, state machine refusal...).
-        case rejected(String)
-        /// No answer: the change may still be applied later, in which case ``agreed`` (and, with
-        /// no change in flight, ``optimistic``) will show it.
-        case unknown(String)
-    }
-
+    public typealias Reason = OptimisticView.Reason
     /// What ``set(_:)`` came to.
-    public enum Outcome: Sendable, Hashable {
-        /// The change was agreed.
-        case kept
-        /// The change was withdrawn.
-        case rolledBack(Rollback)
-    }
+    public typealias Outcome = OptimisticView.Outcome
 
-    private var agreedIndex: UInt64
-    private var inFlight = 0
+    private var view: OptimisticView
     private var proposing = false
     private var turnQueue: [CheckedContinuation<Void, Never>] = []
     private let rollbackSink: AsyncStream<Rollback>.Continuation
@@ -74,9 +51,7 @@ public actor OptimisticValue {
         self.node = node
         let updates = node.subscribe(key)
         let read = await node.localRead(key)
-        self.agreed = read.value
-        self.optimistic = read.value
-        self.agreedIndex = read.appliedIndex
+        self.view = OptimisticView(key: key, agreed: read.value, at: read.appliedIndex)
         (self.rollbacks, self.rollbackSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
         self.watcher = Task { [weak self] in
             for await _ in updates {
@@ -103,23 +78,14 @@ public actor OptimisticValue {
     /// - Returns: ``Outcome/kept``, or ``Outcome/rolledBack(_:)`` (also sent on ``rollbacks``).
     @discardableResult
     public func set(_ value: ConsensusValue?) async -> Outcome {
-        let base = optimistic
-        optimistic = value
-        inFlight += 1
+        let change = view.begin(value)
         await takeTurn()
-        let reason = await propose(value, over: base)
+        let reason = await propose(change)
         await refreshAgreed()
-        inFlight -= 1
+        let outcome = view.finish(change, reason)
         passTurn()
-        guard let reason else {
-            if inFlight == 0 { optimistic = agreed }
-            return .kept
-        }
-        // Changes still in flight were built on the withdrawn value and will be refused too.
-        optimistic = agreed
-        let rollback = Rollback(attempted: value, restored: agreed, reason: reason)
-        rollbackSink.yield(rollback)
-        return .rolledBack(rollback)
+        if case .rolledBack(let rollback) = outcome { rollbackSink.yield(rollback) }
+        return outcome
     }
 
     /// Shows `transform(optimistic)` at once, then proposes it (see ``set(_:)``).
@@ -128,39 +94,27 @@ public actor OptimisticValue {
         await set(transform(optimistic))
     }
 
-    /// Proposes `value` as a change of `base`; returns why it did not stick, or `nil`.
-    private func propose(_ value: ConsensusValue?, over base: ConsensusValue?) async -> Reason? {
+    /// Proposes `change`; returns why it did not stick, or `nil`.
+    private func propose(_ change: OptimisticView.Change) async -> Reason? {
         if node.configuration.mechanism == .simpleMajority {
             do {
-                let result = value == nil ? try await node.delete(key) : try await node.proposeWithResult(key, value!)
+                let result = change.value == nil ? try await node.delete(key) : try await node.proposeWithResult(key, change.value!)
                 return result.accepted ? nil : .rejected(result.error ?? "not accepted")
             } catch {
                 return .rejected(error.description)
             }
         }
-        do {
-            switch try await CompareAndSwap(on: node).swap(key, expected: base, new: value) {
-            case .swapped: return nil
-            case .conflict(let current, _): return .conflict(current: current)
-            }
-        } catch {
-            if case .outcomeUnknown = error { return .unknown(error.description) }
-            return .rejected(error.description)
-        }
+        return OptimisticView.reason(of: await node.outcome(ofRecipe: change.operation), key: key)
     }
 
     private func agreedMayHaveChanged() async {
         await refreshAgreed()
-        if inFlight == 0 { optimistic = agreed }
     }
 
     /// Takes the node's applied value if it is newer than the one we have.
     private func refreshAgreed() async {
         let read = await node.localRead(key)
-        if read.appliedIndex >= agreedIndex {
-            agreed = read.value
-            agreedIndex = read.appliedIndex
-        }
+        view.observe(read.value, at: read.appliedIndex)
     }
 
     /// Waits until no other change of this view is being proposed.

@@ -1,8 +1,12 @@
 import Consensus
 
-/// What a ``ProposalResult`` means for a recipe: the state machine answered, the proposal never
-/// reached the log, or nobody knows.
-enum ProposalOutcome {
+/// What the cluster answered to one proposed operation, as a recipe sees it: the state machine
+/// answered, the proposal never reached the log, or nobody knows.
+///
+/// This is the input of the recipes' step machines (``UpdateLoop``, ``LockAcquisition``,
+/// ``OptimisticView``): the async recipes build it from a ``ProposalResult``, and a simulator
+/// builds it from what its simulated members did, so both drive the very same decisions.
+public enum ProposalOutcome: Sendable, Hashable {
     /// The entry was committed at `index` and applied; this is the state machine's answer.
     case applied(OperationResult, index: UInt64)
     /// Refused before reaching the log (no quorum, overloaded, not encodable): nothing changed.
@@ -10,7 +14,8 @@ enum ProposalOutcome {
     /// Timed out or lost in a leader change: it may still be applied.
     case unknown(String)
 
-    init(_ result: ProposalResult) {
+    /// Classifies a runtime ``ProposalResult``.
+    public init(_ result: ProposalResult) {
         if let answer = result.result {
             self = .applied(answer, index: result.index ?? 0)
             return
@@ -24,6 +29,17 @@ enum ProposalOutcome {
             self = .unknown(reason)
         }
     }
+
+    /// The state machine's answer, or the ``RecipeError`` that a recipe throws when there is none
+    /// (or when the state machine refused the operation).
+    func answer(key: String) throws(RecipeError) -> (result: OperationResult, index: UInt64) {
+        switch self {
+        case .applied(.rejected(let reason), _): throw .rejected(key: key, reason: reason)
+        case .applied(let result, let index): return (result, index)
+        case .notApplied(let reason): throw .notApplied(key: key, reason: reason)
+        case .unknown(let reason): throw .outcomeUnknown(key: key, reason: reason)
+        }
+    }
 }
 
 extension ConsensusTrait {
@@ -32,15 +48,35 @@ extension ConsensusTrait {
         if configuration.mechanism != .raft { throw .needsRaft(recipe: recipe) }
     }
 
-    /// Submits `operation`, turning a thrown ``ConsensusError`` into a ``RecipeError``.
-    func submitForRecipe(_ operation: StoreOperation, key: String) async throws(RecipeError) -> ProposalOutcome {
+    /// Submits `operation` and classifies what came of it; a thrown ``ConsensusError`` becomes
+    /// ``ProposalOutcome/notApplied(_:)`` (refused up front) or ``ProposalOutcome/unknown(_:)``.
+    func outcome(ofRecipe operation: StoreOperation) async -> ProposalOutcome {
         do {
             return ProposalOutcome(try await submit(operation))
         } catch {
             // `notRunning` (or a storage failure) is also what a call already in flight gets when
             // the node stops: the entry may be in the log, so the outcome is unknown.
-            if case .unsupported = error { throw .notApplied(key: key, reason: error.description) }
-            throw .outcomeUnknown(key: key, reason: error.description)
+            if case .unsupported = error { return .notApplied(error.description) }
+            return .unknown(error.description)
         }
+    }
+}
+
+/// Milliseconds on a monotonic clock since the moment it was created: the time the recipes'
+/// step machines are fed in the async recipes.
+struct RecipeClock: Sendable {
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+
+    init() { origin = clock.now }
+
+    /// Whole milliseconds since creation.
+    var now: Int64 { RecipeClock.milliseconds(clock.now - origin, atLeastOne: false) }
+
+    /// Whole milliseconds in `duration` (at least 1 when `atLeastOne`).
+    static func milliseconds(_ duration: Duration, atLeastOne: Bool = true) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return atLeastOne ? max(1, ms) : ms
     }
 }
