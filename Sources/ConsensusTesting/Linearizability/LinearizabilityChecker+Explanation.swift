@@ -7,7 +7,8 @@ extension LinearizabilityChecker {
     /// Explains a failed search from its deepest point: the operations it could order, the state
     /// after them, and, for each operation that could come next, why it does not fit.
     static func explain(
-        _ group: SubHistory, _ history: [HistoryOperation], deepestOrder: [Int], deepestState: [ResourceState]
+        _ group: SubHistory, _ history: [HistoryOperation], deepestOrder: [Int], deepestState: [ResourceState],
+        lockLapse: LockLapse
     ) -> String {
         let operations = group.operations
         var lines: [String] = []
@@ -30,7 +31,7 @@ extension LinearizabilityChecker {
         lines.append("None of the operations that could come next fits:")
         for position in candidates.prefix(explainedOperationsMax) {
             let operation = operations[position]
-            let reason = SequentialModel.successors(deepestState, operation).isEmpty
+            let reason = SequentialModel.successors(deepestState, operation, lockLapse: lockLapse).isEmpty
                 ? SequentialModel.refusal(deepestState, operation)
                 : "it fits, but every order after it fails"
             lines.append("  \(describe(history, operation.index)): \(reason)")

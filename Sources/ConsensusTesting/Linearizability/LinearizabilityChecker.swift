@@ -11,6 +11,9 @@
 /// Locks: a grant needs the lock free (or its last grant lapsed) and a fencing token above every
 /// earlier one; a holder's retry returns its live grant; a refusal needs a live grant to someone
 /// else. So two holders with overlapping live grants, or a token that does not increase, are caught.
+/// When a grant with a ttl lapses is set by ``lockLapse``: exactly at its point plus its ttl
+/// (``LockLapse/exact``, the default), or at any time from then on (``LockLapse/notBefore``, for a
+/// store whose clock may run slow).
 ///
 /// ```swift
 /// let checker = LinearizabilityChecker()
@@ -21,12 +24,19 @@ public struct LinearizabilityChecker: Sendable {
     /// The most states the search may explore per sub-history; beyond, the result is
     /// ``LinearizabilityResult/budgetExhausted(key:exploredStates:)`` (a failure, never a pass).
     public var stateBudgetPerKey: Int
+    /// When a lock grant with a ttl lapses: exactly at its point plus its ttl, or at any time
+    /// from then on. See ``LockLapse``.
+    public var lockLapse: LockLapse
 
     /// Creates a checker.
-    /// - Parameter stateBudgetPerKey: the most states explored per sub-history.
-    public init(stateBudgetPerKey: Int = 1_000_000) {
+    /// - Parameters:
+    ///   - stateBudgetPerKey: the most states explored per sub-history.
+    ///   - lockLapse: when a lock grant with a ttl lapses; ``LockLapse/exact`` (the default) at
+    ///     its point plus its ttl, ``LockLapse/notBefore`` at that time or any time after.
+    public init(stateBudgetPerKey: Int = 1_000_000, lockLapse: LockLapse = .exact) {
         precondition(stateBudgetPerKey > 0, "the state budget must be positive")
         self.stateBudgetPerKey = stateBudgetPerKey
+        self.lockLapse = lockLapse
     }
 
     /// Checks a history.
@@ -39,14 +49,16 @@ public struct LinearizabilityChecker: Sendable {
             let search = LinearizationSearch(
                 operations: group.operations,
                 initialState: group.resources.map { ResourceState.initial($0.kind) },
-                stateBudget: stateBudgetPerKey)
+                stateBudget: stateBudgetPerKey,
+                lockLapse: lockLapse)
             switch search.run() {
             case .linearizable:
                 continue
             case .budgetExhausted(let exploredStates):
                 return .budgetExhausted(key: key, exploredStates: exploredStates)
             case .notLinearizable(let deepestOrder, let deepestState, _):
-                let explanation = Self.explain(group, history, deepestOrder: deepestOrder, deepestState: deepestState)
+                let explanation = Self.explain(
+                    group, history, deepestOrder: deepestOrder, deepestState: deepestState, lockLapse: lockLapse)
                 return .notLinearizable(key: key, explanation: explanation)
             }
         }

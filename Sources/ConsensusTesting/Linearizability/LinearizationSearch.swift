@@ -60,6 +60,8 @@ struct LinearizationSearch {
     let operations: [SearchOperation]
     let initialState: [ResourceState]
     let stateBudget: Int
+    /// When a lock grant with a ttl lapses.
+    let lockLapse: LinearizabilityChecker.LockLapse
 
     /// Runs the search.
     func run() -> Outcome {
@@ -101,7 +103,7 @@ struct LinearizationSearch {
         /// Orders the operation of `call` next with its first new outcome from `choice` on.
         func tryOrder(_ call: Int, from choice: Int) -> Bool {
             let operation = call >> 1
-            let successors = SequentialModel.successors(state, operations[operation])
+            let successors = SequentialModel.successors(state, operations[operation], lockLapse: lockLapse)
             var option = choice
             while option < successors.count {
                 var after = ordered

@@ -41,7 +41,8 @@ public enum ModelAction: Sendable, Hashable {
     case counterBatch([String: Int64])
     /// Asks for the lock `lock` on behalf of `holder`; answered by ``ModelOutput/granted(token:)``
     /// or ``ModelOutput/refused``. With a `ttl`, the grant lapses `ttl` time units (the history's
-    /// logical time) after the point at which it took effect; with `nil`, it lasts until released.
+    /// logical time) after the point at which it took effect (or later, under
+    /// ``LinearizabilityChecker/LockLapse/notBefore``); with `nil`, it lasts until released.
     case lockAcquire(lock: String, holder: String, ttl: Int64?)
     /// Frees the lock if `holder` and `token` match its latest grant (even if that grant has
     /// lapsed, as long as nobody else took the lock); answered by ``ModelOutput/released(_:)``.

@@ -27,9 +27,10 @@ enum ResourceState: Hashable {
 /// Expiry uses the history's logical time. The search does not fix the exact point at which each
 /// operation took effect; it keeps bounds instead: `now` is a lower bound on the point of the last
 /// operation ordered, and the latest grant lapses somewhere in `expiresEarliest...expiresLatest`
-/// (its point plus its ttl). An outcome is accepted if some point within those bounds explains
-/// it. This relaxation never rejects a linearizable history; it may, rarely, accept a history
-/// whose timing constraints are only jointly impossible.
+/// (its point plus its ttl; with ``LinearizabilityChecker/LockLapse/notBefore``, that or any time
+/// after, so `expiresLatest` is `Int64.max`). An outcome is accepted if some point within those
+/// bounds explains it. This relaxation never rejects a linearizable history; it may, rarely,
+/// accept a history whose timing constraints are only jointly impossible.
 struct LockState: Hashable {
     /// Who holds the latest grant (`nil`: never granted, or released). The grant may have lapsed.
     var holder: String?
@@ -37,7 +38,7 @@ struct LockState: Hashable {
     var token: UInt64 = 0
     /// The earliest time at which the latest grant lapses (`Int64.max`: never).
     var expiresEarliest: Int64 = .max
-    /// The latest time at which the latest grant lapses (`Int64.max`: never).
+    /// The latest time at which the latest grant lapses (`Int64.max`: never, or without bound).
     var expiresLatest: Int64 = .max
     /// A lower bound on the point of the last operation ordered (`Int64.min` when no operation on
     /// this lock has a ttl, so that the time does not split otherwise equal states).
@@ -64,7 +65,10 @@ struct SearchOperation {
 
 enum SequentialModel {
     /// The states `operation` can lead to from `state`; empty if it cannot be ordered next.
-    static func successors(_ state: [ResourceState], _ operation: SearchOperation) -> [[ResourceState]] {
+    /// `lockLapse` says when a lock grant with a ttl lapses.
+    static func successors(
+        _ state: [ResourceState], _ operation: SearchOperation, lockLapse: LinearizabilityChecker.LockLapse
+    ) -> [[ResourceState]] {
         let slot = operation.slots[0]
         switch (operation.action, state[slot]) {
         case (.put(_, let value), .register(let current)):
@@ -117,7 +121,7 @@ enum SequentialModel {
             default: return []
             }
         case (.lockAcquire(_, let holder, let ttl), .lock(let lock)):
-            return acquire(state, slot, lock, holder: holder, ttl: ttl, operation)
+            return acquire(state, slot, lock, holder: holder, ttl: ttl, operation, lockLapse: lockLapse)
         case (.lockRelease(_, let holder, let token), .lock(let lock)):
             let from = max(lock.now, operation.timeFrom)
             if from > operation.timeTo { return [] }
@@ -139,9 +143,11 @@ enum SequentialModel {
     }
 
     /// An acquire: a retry by the live holder returns its grant; a free or lapsed lock is granted
-    /// with a larger token; a live grant to someone else refuses.
+    /// with a larger token; a live grant to someone else refuses. A new grant lapses at its point
+    /// plus `ttl`, or with ``LinearizabilityChecker/LockLapse/notBefore`` at that time or later.
     private static func acquire(
-        _ state: [ResourceState], _ slot: Int, _ lock: LockState, holder: String, ttl: Int64?, _ operation: SearchOperation
+        _ state: [ResourceState], _ slot: Int, _ lock: LockState, holder: String, ttl: Int64?, _ operation: SearchOperation,
+        lockLapse: LinearizabilityChecker.LockLapse
     ) -> [[ResourceState]] {
         let from = max(lock.now, operation.timeFrom)
         if from > operation.timeTo { return [] }
@@ -156,7 +162,10 @@ enum SequentialModel {
             next.now = held ? max(from, lock.expiresEarliest) : from
             if let ttl {
                 next.expiresEarliest = saturatingAdd(next.now, ttl)
-                next.expiresLatest = saturatingAdd(operation.timeTo, ttl)
+                switch lockLapse {
+                case .exact: next.expiresLatest = saturatingAdd(operation.timeTo, ttl)
+                case .notBefore: next.expiresLatest = .max
+                }
             }
             return replacing(state, slot, .lock(next))
         }
@@ -205,6 +214,8 @@ enum SequentialModel {
                 text = "the lock is held by \(holder.debugDescription) with token \(lock.token)"
                 if lock.expiresLatest != .max {
                     text += ", lapsing between \(lock.expiresEarliest) and \(lock.expiresLatest)"
+                } else if lock.expiresEarliest != .max {
+                    text += ", lapsing no earlier than \(lock.expiresEarliest)"
                 }
             } else {
                 text = "the lock is free (last token \(lock.token))"
