@@ -34,6 +34,8 @@ extension ConsensusTrait {
                 guard raft != nil else { return }   // the snapshot could not be installed: halted
             }
             for entry in rd.committedEntries { apply(entry) }
+            // Entries stamped by an earlier leader may carry a later time than this leader's count.
+            leaderClock.applied(storeClock: store.clock)
             // 4. Reads.
             for rs in rd.readStates { readIndexConfirmed(context: rs.context, index: rs.index) }
             raft!.advance(rd)
@@ -59,6 +61,12 @@ extension ConsensusTrait {
     }
 
     private func roleChanged(_ soft: SoftState) {
+        // Store time: a new leader counts its ticks from its applied store's clock; others don't count.
+        if soft.role == .leader {
+            if !leaderClock.isLeading { leaderClock.lead(from: store.clock) }
+        } else {
+            leaderClock.follow()
+        }
         let newLeader = soft.leader != nil && soft.leader != lastLeader
         if newLeader, let name = name(of: soft.leader) {
             hub.emit(.leaderElected(leader: name, term: soft.term))

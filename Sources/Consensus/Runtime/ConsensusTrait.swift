@@ -1,7 +1,6 @@
 import ConsensusCore
 import ConsensusNetwork
 import ConsensusStorage
-import Foundation
 
 /// One member of a consensus cluster: the lesson's `ConsensusTrait`, in Swift.
 ///
@@ -46,7 +45,13 @@ public actor ConsensusTrait {
     var batch: [Command] = []
     var batchFlushScheduled = false
     var awaitingLeader: [Command] = []
-    var lastStampedTime: Int64 = 0
+
+    // Store time (see LeaderClock): counted in this member's ticks while it leads.
+    var leaderClock: LeaderClock
+    /// How many runtime ticks make one tick of ``leaderClock`` (see ``leaderClockPace(tickInterval:)``).
+    let runtimeTicksPerLeaderClockTick: Int64
+    /// Runtime ticks since ``leaderClock`` last ticked.
+    var ticksSinceLeaderClockTick: Int64 = 0
 
     // Reads and other waits on the applied index.
     var nextReadContext: UInt64 = 0
@@ -73,6 +78,9 @@ public actor ConsensusTrait {
         self.numericID = NodeInfo.numericID(nodeID)
         self.storage = storage
         self.directory[numericID] = NodeInfo(id: nodeID)
+        let pace = Self.leaderClockPace(tickInterval: configuration.tickInterval)
+        self.leaderClock = LeaderClock(millisecondsPerTick: pace.milliseconds)
+        self.runtimeTicksPerLeaderClockTick = pace.runtimeTicks
     }
 
     // MARK: - Lifecycle
@@ -113,6 +121,7 @@ public actor ConsensusTrait {
         nextSequence = 0
         raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
         failure = nil
+        leaderClock.follow()   // the core starts as a follower; taking office starts the count
         for peer in raft!.configuration.members where peer != numericID { lastHeard[peer] = .now }
         startClock()
         processReady()
@@ -121,8 +130,10 @@ public actor ConsensusTrait {
     private func startClock() {
         let interval = configuration.tickInterval
         tickTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            // A tick never comes early (store time, counted in ticks, relies on it): a sleep cut
+            // short by cancellation ends the loop instead of ticking.
+            while true {
+                do { try await Task.sleep(for: interval) } catch { return }
                 await self?.tick()
             }
         }
@@ -134,6 +145,7 @@ public actor ConsensusTrait {
         tickTask?.cancel()
         tickTask = nil
         raft = nil
+        leaderClock.follow()
         if let m = majority {
             majority = nil
             for round in m.rounds.values {
@@ -211,6 +223,11 @@ public actor ConsensusTrait {
 
     func tick() {
         guard isRunning else { return }
+        ticksSinceLeaderClockTick += 1
+        if ticksSinceLeaderClockTick >= runtimeTicksPerLeaderClockTick {
+            ticksSinceLeaderClockTick = 0
+            leaderClock.tick()
+        }
         if raft != nil {
             raft!.tick()
             processReady()
@@ -218,11 +235,33 @@ public actor ConsensusTrait {
         checkPeers()
     }
 
-    /// Milliseconds since 1970, for stamping commands on the leader (monotonic per leader).
+    /// The time to stamp on a command this leader proposes: store milliseconds from
+    /// ``leaderClock``, never the wall clock (see ``LeaderClock`` for why a lock's TTL then lasts
+    /// at least as long in real time).
     func stampTime() -> Int64 {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        lastStampedTime = max(lastStampedTime, now)
-        return lastStampedTime
+        // The caller checked that the core leads; `roleChanged` has normally started the count
+        // already. If not, start it as taking office would: from the applied store's clock.
+        if !leaderClock.isLeading { leaderClock.lead(from: store.clock) }
+        return leaderClock.now
+    }
+
+    /// How ``leaderClock`` keeps pace with the runtime's ticks: it ticks once every `runtimeTicks`
+    /// ticks and adds `milliseconds`, the whole milliseconds (rounded down) those ticks take
+    /// at least, so store time never runs faster than real time. A tick interval of 1 ms or more
+    /// gives one runtime tick per clock tick; a shorter one groups ticks until they make 1 ms.
+    ///
+    /// - Parameter tickInterval: the runtime's tick interval (``ConsensusConfiguration/validate()``
+    ///   refuses one under 0.5 ms; a non-positive one, which never starts, gives `(1, 1)`).
+    /// - Returns: runtime ticks per clock tick (at least 1) and store milliseconds per clock tick
+    ///   (at least 1).
+    static func leaderClockPace(tickInterval: Duration) -> (runtimeTicks: Int64, milliseconds: Int64) {
+        guard tickInterval > .zero else { return (1, 1) }
+        var runtimeTicks: Int64 = 1
+        while tickInterval * runtimeTicks < .milliseconds(1) { runtimeTicks *= 2 }
+        let (seconds, attoseconds) = (tickInterval * runtimeTicks).components
+        let (whole, o1) = seconds.multipliedReportingOverflow(by: 1000)
+        let (total, o2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return (runtimeTicks, o1 || o2 ? .max : max(1, total))
     }
 
     /// Fails every waiting call.

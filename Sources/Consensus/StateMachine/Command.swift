@@ -2,8 +2,10 @@
 public struct Command: Sendable, Hashable, Codable {
     /// Identifies the proposal, so the proposer can match the committed entry to its caller.
     public var id: ProposalID
-    /// Milliseconds since 1970, stamped by the LEADER when it proposes. The store keeps its own clock
-    /// = max(previous clock, command.time) so time is monotonic along the log and identical on every member.
+    /// Store milliseconds, stamped by the LEADER when it proposes, from its ``LeaderClock``
+    /// (leader-counted time since the cluster's first leader, standing still between leaders; not
+    /// milliseconds since 1970). The store keeps its own clock = max(previous clock, command.time)
+    /// so time is monotonic along the log and identical on every member.
     public var time: Int64
     /// The state change to apply.
     public var operation: StoreOperation
@@ -11,7 +13,7 @@ public struct Command: Sendable, Hashable, Codable {
     /// Creates a command.
     /// - Parameters:
     ///   - id: the proposal id.
-    ///   - time: the leader's time in milliseconds since 1970.
+    ///   - time: the leader's stamp in store milliseconds (``LeaderClock/now``).
     ///   - operation: the state change.
     public init(id: ProposalID, time: Int64, operation: StoreOperation) {
         self.id = id

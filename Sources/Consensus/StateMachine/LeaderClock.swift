@@ -10,8 +10,12 @@
 /// - each tick adds ``millisecondsPerTick``; ticks are driven by sleeps on a monotonic clock, and
 ///   a sleep never ends early, so a late tick only makes time run slower (grants last a little
 ///   longer than their TTL, never shorter);
+/// - the first tick after the count starts is not counted: the count starts between two ticks,
+///   so that tick may come at once, and counting it could put the clock up to one tick ahead of
+///   real time (on every leader change). From the second tick on, every counted tick closes an
+///   interval that lies wholly after the start;
 /// - if the store's clock, as applied, gets ahead of the count (entries stamped by an earlier
-///   leader commit under this one), the count restarts from it.
+///   leader commit under this one), the count restarts from it (and again skips one tick).
 ///
 /// Between leaders the store's time stands still; the store keeps its clock monotonic along the
 /// log (``KeyValueStore/clock`` is the largest stamp applied), so a new leader that starts from an
@@ -29,9 +33,12 @@ public struct LeaderClock: Sendable, Hashable {
     public private(set) var isLeading = false
     private var base: Int64 = 0
     private var ticks: Int64 = 0
+    /// Set when the count (re)starts: the next tick closes an interval that began before it.
+    private var startedBetweenTicks = false
 
     /// A clock that is not counting yet.
-    /// - Parameter millisecondsPerTick: store time per tick (at least 1).
+    /// - Parameter millisecondsPerTick: store time per tick (at least 1). It must not exceed the
+    ///   real time between two ticks (round down), or the clock runs fast and grants lapse early.
     public init(millisecondsPerTick: Int64) {
         self.millisecondsPerTick = max(1, millisecondsPerTick)
     }
@@ -46,8 +53,7 @@ public struct LeaderClock: Sendable, Hashable {
     /// Starts counting from `storeClock`, the clock of this member's applied store, on taking office.
     public mutating func lead(from storeClock: Int64) {
         isLeading = true
-        base = storeClock
-        ticks = 0
+        restart(from: storeClock)
     }
 
     /// Stops counting (this member no longer leads).
@@ -55,17 +61,28 @@ public struct LeaderClock: Sendable, Hashable {
         isLeading = false
     }
 
-    /// One tick passed.
+    /// One tick passed (at least ``millisecondsPerTick`` of real time since the previous one).
+    /// Counted only while leading, and not the first one after the count (re)starts.
     public mutating func tick() {
-        if isLeading { ticks += 1 }
+        guard isLeading else { return }
+        if startedBetweenTicks {
+            startedBetweenTicks = false
+        } else if ticks < .max {
+            ticks += 1
+        }
     }
 
     /// The applied store's clock is now `storeClock`: if that is ahead of the count, count on
     /// from it (as if taking office again now).
     public mutating func applied(storeClock: Int64) {
         if isLeading && storeClock > now {
-            base = storeClock
-            ticks = 0
+            restart(from: storeClock)
         }
+    }
+
+    private mutating func restart(from storeClock: Int64) {
+        base = storeClock
+        ticks = 0
+        startedBetweenTicks = true
     }
 }
