@@ -376,10 +376,11 @@ struct KeyValueStoreLockTests {
         _ = driver.acquire("leader", "ann", ttl: 1_000, time: 10_000)
         driver.apply(.put(key: "tick", value: 1), time: 11_000)
         #expect(driver.store.lock("leader") == nil)
-        // A new leader with a slower clock stamps an older time: the store clock stays at 11,000.
-        let bob = driver.acquire("leader", "bob", ttl: 500, time: 9_000)
+        // A new leader that has not applied everything yet stamps an older time: the store clock
+        // stays at 11,000, and the grant lasts its ttl from there.
+        let bob = driver.acquire("leader", "bob", ttl: 2_500, time: 9_000)
         #expect(driver.store.clock == 11_000)
-        #expect(bob?.expiresAt == 11_500)
+        #expect(bob?.expiresAt == 13_500)
         driver.apply(.put(key: "tick", value: 2), time: 3_000)
         #expect(driver.store.clock == 11_000)
         #expect(driver.store.lock("leader") == bob)
@@ -466,6 +467,81 @@ struct KeyValueStoreLockTests {
 
     @Test func expiryNearTheEndOfTimeSaturates() {
         var driver = StoreDriver()
+        #expect(driver.acquire("l", "h", ttl: .max, time: 10)?.expiresAt == .max)
+    }
+
+    // MARK: Requests whose own TTL passed before they were applied
+
+    @Test("An acquire stamped at t, applied after an entry stamped t + ttl moved the clock, is refused, and the lock stays free for the next acquirer")
+    func anAcquireAppliedAfterItsOwnTTLIsRefused() {
+        var driver = StoreDriver()
+        driver.apply(.put(key: "tick", value: 0), time: 1_000)
+        // The waiter's request was stamped at 1,000 with a ttl of 500, then held up (a leader
+        // change) while another command, stamped 1,500, committed ahead of it.
+        driver.apply(.put(key: "tick", value: 1), time: 1_500)
+        let before = driver.store
+        let stale = driver.apply(.lockAcquire(name: "leader", holder: "ann", ttlMilliseconds: 500), time: 1_000)
+        #expect(stale.result == .lock(nil))
+        #expect(stale.changes.isEmpty)
+        #expect(driver.store.lock("leader") == nil)
+        #expect(driver.store.lastLockToken("leader") == 0)
+        #expect(driver.store.clock == before.clock)
+        // The next acquirer gets it at once, with the first token, for its full ttl.
+        let bob = driver.acquire("leader", "bob", ttl: 500, time: 1_500)
+        #expect(bob == LockGrant(name: "leader", holder: "bob", token: 1, expiresAt: 2_000))
+    }
+
+    @Test("An acquire applied one millisecond before its own TTL passes is granted, for its full ttl from the store clock")
+    func anAcquireAppliedJustBeforeItsTTLIsGranted() {
+        var driver = StoreDriver()
+        driver.apply(.put(key: "tick", value: 1), time: 1_499)
+        let grant = driver.acquire("leader", "ann", ttl: 500, time: 1_000)
+        #expect(grant == LockGrant(name: "leader", holder: "ann", token: 1, expiresAt: 1_999))
+        #expect(driver.store.lock("leader") == grant)
+    }
+
+    @Test("A stale acquire by the current holder is refused too, and leaves its grant as it was")
+    func aStaleRetryByTheHolderIsRefusedAndChangesNothing() {
+        var driver = StoreDriver()
+        let grant = driver.acquire("leader", "ann", ttl: 5_000, time: 1_000)
+        driver.apply(.put(key: "tick", value: 1), time: 2_000)
+        let stale = driver.apply(.lockAcquire(name: "leader", holder: "ann", ttlMilliseconds: 500), time: 1_200)
+        #expect(stale.result == .lock(nil))
+        #expect(driver.store.lock("leader") == grant)
+    }
+
+    @Test("A renew stamped at t, applied after an entry stamped t + ttl moved the clock, is refused: the grant keeps its expiry and then lapses for the next acquirer")
+    func aRenewAppliedAfterItsOwnTTLIsRefused() throws {
+        var driver = StoreDriver()
+        let acquired = driver.acquire("leader", "ann", ttl: 2_000, time: 0)
+        let grant = try #require(acquired)
+        // Renew stamped 500 with a ttl of 1,000, applied after an entry stamped 1,500: the grant
+        // is still live (until 2,000), but the renewal's own deadline is over.
+        driver.apply(.put(key: "tick", value: 1), time: 1_500)
+        let stale = driver.apply(.lockRenew(name: "leader", holder: "ann", token: grant.token, ttlMilliseconds: 1_000), time: 500)
+        #expect(stale.result == .lock(nil))
+        #expect(driver.store.lock("leader") == grant)
+        #expect(driver.store.lock("leader")?.expiresAt == 2_000)
+        // At 2,000 the unrenewed grant lapses and the next acquirer gets it.
+        driver.apply(.put(key: "tick", value: 2), time: 2_000)
+        #expect(driver.store.lock("leader") == nil)
+        #expect(driver.acquire("leader", "bob", ttl: 1_000)?.token == 2)
+    }
+
+    @Test("A renew applied one millisecond before its own TTL passes extends the grant to clock + ttl")
+    func aRenewAppliedJustBeforeItsTTLIsGranted() throws {
+        var driver = StoreDriver()
+        let acquired = driver.acquire("leader", "ann", ttl: 2_000, time: 0)
+        let grant = try #require(acquired)
+        driver.apply(.put(key: "tick", value: 1), time: 1_499)
+        let renewed = driver.apply(.lockRenew(name: "leader", holder: "ann", token: grant.token, ttlMilliseconds: 1_000), time: 500)
+        #expect(renewed.result == .lock(LockGrant(name: "leader", holder: "ann", token: 1, expiresAt: 2_499)))
+    }
+
+    @Test("Staleness saturates: a ttl near the end of time never wraps around into the past")
+    func stalenessSaturates() {
+        var driver = StoreDriver()
+        driver.apply(.put(key: "tick", value: 1), time: 1_000_000)
         #expect(driver.acquire("l", "h", ttl: .max, time: 10)?.expiresAt == .max)
     }
 }

@@ -1,5 +1,8 @@
 // Locks with expiry and fencing tokens. Expiry is judged only against the store clock (the
-// leader-stamped entry time), never a member's own clock, so every member decides the same.
+// leader-stamped entry time, in store milliseconds), never a member's own clock, so every member
+// decides the same. A request whose own TTL has passed by the time it is applied (it was stamped,
+// then held up, for example by a leader change) is refused: its sender's deadline is over, and
+// granting it would shut everyone else out for a whole TTL on behalf of a request nobody awaits.
 
 /// A lock's state: its last fencing token (kept after release and expiry) and the current grant.
 struct LockRecord: Sendable, Hashable, Codable {
@@ -28,11 +31,20 @@ extension KeyValueStore {
 
     /// Grants the lock if it is free or expired (new token, expiry `clock + ttl`); returns the
     /// current grant unchanged if `holder` already holds it (an idempotent retry); refuses (`nil`)
-    /// if someone else holds it.
-    mutating func acquireLock(name: String, holder: String, ttlMilliseconds: Int64) -> OperationResult {
+    /// if someone else holds it, or if the request itself is stale: its TTL, counted from its
+    /// stamp, is over at ``clock`` (`clock >= stamp + ttl`). A refusal changes nothing.
+    ///
+    /// - Parameters:
+    ///   - name: the lock.
+    ///   - holder: who asks.
+    ///   - ttlMilliseconds: the grant's TTL in store milliseconds (positive).
+    ///   - stamp: the request's ``Command/time``.
+    /// - Returns: `.lock(grant)`, `.lock(nil)` when refused, or `.rejected` for invalid arguments.
+    mutating func acquireLock(name: String, holder: String, ttlMilliseconds: Int64, stampedAt stamp: Int64) -> OperationResult {
         if let reason = Self.invalidLockArguments(name: name, holder: holder, ttlMilliseconds: ttlMilliseconds) {
             return .rejected(reason: reason)
         }
+        guard !isStale(stampedAt: stamp, ttlMilliseconds: ttlMilliseconds) else { return .lock(nil) }
         var record = locks[name] ?? LockRecord(lastToken: 0, grant: nil)
         if let current = lock(name) {
             return .lock(current.holder == holder ? current : nil)
@@ -44,12 +56,22 @@ extension KeyValueStore {
         return .lock(grant)
     }
 
-    /// Extends the grant to `clock + ttl` if `holder` and `token` match and it has not expired;
-    /// refuses (`nil`) otherwise.
-    mutating func renewLock(name: String, holder: String, token: UInt64, ttlMilliseconds: Int64) -> OperationResult {
+    /// Extends the grant to `clock + ttl` if `holder` and `token` match, it has not expired and
+    /// the request is not stale (`clock < stamp + ttl`, as for ``acquireLock``); refuses (`nil`)
+    /// otherwise, changing nothing.
+    ///
+    /// - Parameters:
+    ///   - name: the lock.
+    ///   - holder: who asks (must be the grant's holder).
+    ///   - token: the grant's fencing token.
+    ///   - ttlMilliseconds: the new TTL in store milliseconds (positive), from ``clock``.
+    ///   - stamp: the request's ``Command/time``.
+    /// - Returns: `.lock(grant)`, `.lock(nil)` when refused, or `.rejected` for invalid arguments.
+    mutating func renewLock(name: String, holder: String, token: UInt64, ttlMilliseconds: Int64, stampedAt stamp: Int64) -> OperationResult {
         if let reason = Self.invalidLockArguments(name: name, holder: holder, ttlMilliseconds: ttlMilliseconds) {
             return .rejected(reason: reason)
         }
+        guard !isStale(stampedAt: stamp, ttlMilliseconds: ttlMilliseconds) else { return .lock(nil) }
         guard var grant = lock(name), grant.holder == holder, grant.token == token else { return .lock(nil) }
         grant.expiresAt = expiry(after: ttlMilliseconds)
         locks[name]!.grant = grant
@@ -68,7 +90,18 @@ extension KeyValueStore {
 
     /// `clock + ttl`, saturating at `Int64.max`.
     private func expiry(after ttlMilliseconds: Int64) -> Int64 {
-        let (sum, overflow) = clock.addingReportingOverflow(ttlMilliseconds)
+        Self.saturatingSum(clock, ttlMilliseconds)
+    }
+
+    /// Whether a lock request stamped `stamp` with this TTL is over at ``clock``:
+    /// `clock >= stamp + ttl`, the sum saturating at `Int64.max` (it never wraps around).
+    private func isStale(stampedAt stamp: Int64, ttlMilliseconds: Int64) -> Bool {
+        clock >= Self.saturatingSum(stamp, ttlMilliseconds)
+    }
+
+    /// `a + b` for a positive `b`, saturating at `Int64.max`.
+    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
     }
 

@@ -63,8 +63,12 @@ public struct KeyValueStore: Sendable, Hashable {
 
     /// The log index of the last applied (or skipped) entry; 0 before any.
     public private(set) var appliedIndex: UInt64
-    /// The store's time: the largest leader-stamped ``Command/time`` applied so far (milliseconds
-    /// since 1970), so it never moves back and is identical on every member.
+    /// The store's time: the largest leader-stamped ``Command/time`` applied so far, so it never
+    /// moves back and is identical on every member.
+    ///
+    /// It is in *store milliseconds*: leader-counted time since the cluster's first leader,
+    /// standing still between leaders (see ``LeaderClock``), not milliseconds since 1970. It never
+    /// runs faster than real time, so a lock's TTL in store time lasts at least as long in real time.
     public private(set) var clock: Int64
 
     /// An empty store at index 0, time 0.
@@ -99,7 +103,9 @@ public struct KeyValueStore: Sendable, Hashable {
     ///
     /// First the store clock becomes `max(clock, command.time)`; then the operation applies.
     /// An operation that cannot apply returns ``OperationResult/rejected(reason:)`` and changes no key
-    /// (the index and clock still advance: the entry was applied, with that result).
+    /// (the index and clock still advance: the entry was applied, with that result). A lock
+    /// acquire or renew whose own TTL, counted from `command.time`, has already passed at the
+    /// store clock is refused (`.lock(nil)`) and changes nothing.
     ///
     /// - Parameters:
     ///   - command: the committed command.
@@ -116,7 +122,7 @@ public struct KeyValueStore: Sendable, Hashable {
         }
         proposals[command.id.node, default: ProposalWindow()].insert(command.id.sequence)
         var journal = WriteJournal()
-        let result = perform(command.operation, at: index, journal: &journal)
+        let result = perform(command.operation, at: index, stampedAt: command.time, journal: &journal)
         return (result, journal.changes)
     }
 
@@ -128,15 +134,16 @@ public struct KeyValueStore: Sendable, Hashable {
         appliedIndex = index
     }
 
-    /// Applies one operation at `index`, recording its writes in `journal`.
-    private mutating func perform(_ operation: StoreOperation, at index: UInt64, journal: inout WriteJournal) -> OperationResult {
+    /// Applies one operation at `index`, recording its writes in `journal`. `stamp` is the
+    /// command's ``Command/time`` (lock requests lapse `ttl` after it).
+    private mutating func perform(_ operation: StoreOperation, at index: UInt64, stampedAt stamp: Int64, journal: inout WriteJournal) -> OperationResult {
         switch operation {
         case .transaction(let transaction):
             return applyTransaction(transaction, at: index, journal: &journal)
         case .lockAcquire(let name, let holder, let ttl):
-            return acquireLock(name: name, holder: holder, ttlMilliseconds: ttl)
+            return acquireLock(name: name, holder: holder, ttlMilliseconds: ttl, stampedAt: stamp)
         case .lockRenew(let name, let holder, let token, let ttl):
-            return renewLock(name: name, holder: holder, token: token, ttlMilliseconds: ttl)
+            return renewLock(name: name, holder: holder, token: token, ttlMilliseconds: ttl, stampedAt: stamp)
         case .lockRelease(let name, let holder, let token):
             return releaseLock(name: name, holder: holder, token: token)
         case .put, .delete, .compareAndSwap, .counterAdd, .counterBatch:

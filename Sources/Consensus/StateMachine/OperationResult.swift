@@ -9,7 +9,7 @@ public enum OperationResult: Sendable, Hashable {
     /// `succeeded` says whether the conditions held; `results` are those of the branch that ran.
     case transaction(succeeded: Bool, results: [OperationResult])
     /// The grant after an acquire or renew; `nil` if refused (held by someone else, token mismatch,
-    /// or, for a renew, expired).
+    /// for a renew, expired, or the request's own TTL passed before it was applied).
     case lock(LockGrant?)
     /// Whether a release freed the lock (holder and token matched).
     case lockReleased(Bool)

@@ -9,8 +9,10 @@ public enum StoreOperation: Sendable, Hashable {
     /// Conditions, then one of two operation lists, all-or-nothing. See ``Transaction``.
     case transaction(Transaction)
     /// Takes the lock `name` for `holder` for `ttlMilliseconds` of store time, if free or expired.
+    /// Refused if the request's own TTL (from its stamp) has passed by the time it is applied.
     case lockAcquire(name: String, holder: String, ttlMilliseconds: Int64)
-    /// Extends a grant that is still held: holder and token must match and it must not have expired.
+    /// Extends a grant that is still held: holder and token must match, it must not have expired,
+    /// and the request's own TTL (from its stamp) must not have passed by the time it is applied.
     case lockRenew(name: String, holder: String, token: UInt64, ttlMilliseconds: Int64)
     /// Frees the lock: holder and token must match.
     case lockRelease(name: String, holder: String, token: UInt64)
