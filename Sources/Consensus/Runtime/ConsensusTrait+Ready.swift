@@ -61,9 +61,10 @@ extension ConsensusTrait {
     }
 
     private func roleChanged(_ soft: SoftState) {
-        // Store time: a new leader counts its ticks from its applied store's clock; others don't count.
+        // Store time: a new leader counts its ticks from the latest stamp it knows (its applied
+        // store's clock, or a later stamp in the rest of its log); others don't count.
         if soft.role == .leader {
-            if !leaderClock.isLeading { leaderClock.lead(from: store.clock) }
+            if !leaderClock.isLeading { leaderClock.lead(from: latestKnownStamp()) }
         } else {
             leaderClock.follow()
         }

@@ -240,9 +240,16 @@ public actor ConsensusTrait {
     /// at least as long in real time).
     func stampTime() -> Int64 {
         // The caller checked that the core leads; `roleChanged` has normally started the count
-        // already. If not, start it as taking office would: from the applied store's clock.
-        if !leaderClock.isLeading { leaderClock.lead(from: store.clock) }
+        // already. If not, start it as taking office would.
+        if !leaderClock.isLeading { leaderClock.lead(from: latestKnownStamp()) }
         return leaderClock.now
+    }
+
+    /// The latest store time this member knows of: its applied store's clock, or a later stamp
+    /// among the entries of its log it has not applied yet.
+    func latestKnownStamp() -> Int64 {
+        guard let r = raft, r.lastIndex > store.appliedIndex else { return store.clock }
+        return max(store.clock, LeaderClock.latestStamp(in: r.entries(in: (store.appliedIndex + 1)...r.lastIndex)))
     }
 
     /// How ``leaderClock`` keeps pace with the runtime's ticks: it ticks once every `runtimeTicks`

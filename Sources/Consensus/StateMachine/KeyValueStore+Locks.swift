@@ -29,8 +29,10 @@ extension KeyValueStore {
         locks[name]?.lastToken ?? 0
     }
 
-    /// Grants the lock if it is free or expired (new token, expiry `clock + ttl`); returns the
-    /// current grant unchanged if `holder` already holds it (an idempotent retry); refuses (`nil`)
+    /// Grants the lock if it is free or expired (new token, expiry `clock + ttl`); if `holder`
+    /// already holds it (a retry after a lost answer), returns the current grant extended to
+    /// `clock + ttl` at least, so that the retry's own TTL holds, as the requester counts it from
+    /// when it sent the retry; refuses (`nil`)
     /// if someone else holds it, or if the request itself is stale: its TTL, counted from its
     /// stamp, is over at ``clock`` (`clock >= stamp + ttl`). A refusal changes nothing.
     ///
@@ -46,8 +48,11 @@ extension KeyValueStore {
         }
         guard !isStale(stampedAt: stamp, ttlMilliseconds: ttlMilliseconds) else { return .lock(nil) }
         var record = locks[name] ?? LockRecord(lastToken: 0, grant: nil)
-        if let current = lock(name) {
-            return .lock(current.holder == holder ? current : nil)
+        if var current = lock(name) {
+            guard current.holder == holder else { return .lock(nil) }
+            current.expiresAt = max(current.expiresAt, expiry(after: ttlMilliseconds))
+            locks[name]!.grant = current
+            return .lock(current)
         }
         record.lastToken += 1
         let grant = LockGrant(name: name, holder: holder, token: record.lastToken, expiresAt: expiry(after: ttlMilliseconds))

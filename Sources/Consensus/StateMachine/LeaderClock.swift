@@ -5,8 +5,12 @@
 /// member's wall clock can step forward or back at any moment (NTP, `date -s`, a VM migration),
 /// so it is **not** used. Instead a leader counts its own ticks:
 ///
-/// - when it takes office it starts from the clock of its applied store (only committed stamps,
-///   never its own stamps of an earlier term, which may never have committed);
+/// - when it takes office it starts from the latest stamp in its log: its applied store's clock,
+///   or a later stamp among the entries it has not applied yet (``latestStamp(in:)``). Every
+///   entry in a new leader's log was stamped before it took office. (Its own stamps of an
+///   earlier term that a later leader overwrote are gone from its log by then: they are never
+///   a starting point.) Starting any lower would make its first stamps older than entries still
+///   to be applied, and its fresh lock requests would look stale;
 /// - each tick adds ``millisecondsPerTick``; ticks are driven by sleeps on a monotonic clock, and
 ///   a sleep never ends early, so a late tick only makes time run slower (grants last a little
 ///   longer than their TTL, never shorter);
@@ -21,11 +25,12 @@
 /// log (``KeyValueStore/clock`` is the largest stamp applied), so a new leader that starts from an
 /// older value only makes time stand still a little longer.
 ///
-/// The argument that a grant lasts at least its TTL of real time: a grant stamped `s` lapses when
-/// an entry stamped at least `s + ttl` is applied. Every stamp is a committed stamp the stamping
-/// leader had applied, plus the ticks it counted since; that committed stamp was itself made no
-/// later, in real time, than the moment the leader started counting from it. So stamps never
-/// gain on real time along the log, and `s + ttl` is stamped at least `ttl` after `s` was.
+/// The argument that a grant lasts at least its TTL of real time: a grant applied at store time
+/// `c` lapses when an entry stamped at least `c + ttl` is applied. Every stamp is a stamp from the
+/// stamping leader's log (its starting point), plus the ticks it counted since; that starting
+/// stamp was made no later, in real time, than the moment the leader started counting from it,
+/// and everything before it in the log was made earlier still. So along the log, store time
+/// never gains on real time, and `c + ttl` is stamped at least `ttl` after the grant was.
 public struct LeaderClock: Sendable, Hashable {
     /// How much store time one tick adds (the runtime's tick interval).
     public let millisecondsPerTick: Int64
@@ -50,7 +55,8 @@ public struct LeaderClock: Sendable, Hashable {
         return o1 || o2 ? .max : sum
     }
 
-    /// Starts counting from `storeClock`, the clock of this member's applied store, on taking office.
+    /// Starts counting from `storeClock` on taking office: the latest stamp this member knows,
+    /// its applied store's clock or a later one in its log (see ``latestStamp(in:)``).
     public mutating func lead(from storeClock: Int64) {
         isLeading = true
         restart(from: storeClock)

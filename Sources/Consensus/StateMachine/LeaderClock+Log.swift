@@ -1,0 +1,20 @@
+import ConsensusCore
+
+extension LeaderClock {
+    /// The largest stamp (``Command/time``) among the commands in `entries`, or 0 if none
+    /// carries a command.
+    ///
+    /// A new leader starts counting from the larger of its applied store's clock and the latest
+    /// stamp in the rest of its log (``lead(from:)``). Those entries were all stamped before it
+    /// took office, so starting from them keeps the safety argument of ``LeaderClock``; starting
+    /// lower would make its first stamps older than entries it has yet to apply, and its fresh
+    /// lock requests would look stale (``KeyValueStore`` refuses a request whose TTL is over in
+    /// store time by the time it is applied).
+    public static func latestStamp(in entries: [Entry]) -> Int64 {
+        var latest: Int64 = 0
+        for e in entries where e.kind == .normal {
+            if let command = try? CommandCodec.decode(e.data) { latest = max(latest, command.time) }
+        }
+        return latest
+    }
+}
