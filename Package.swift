@@ -35,7 +35,7 @@ let package = Package(
         // worked examples built only on the public API of Consensus.
         .target(name: "ConsensusRecipes", dependencies: ["Consensus"]),
         // Deterministic simulator and checkers. No real I/O.
-        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus"]),
+        .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
         .target(
             name: "ConsensusCLI",

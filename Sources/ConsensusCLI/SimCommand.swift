@@ -28,6 +28,14 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Simulated clients sending put/get/CAS/counter/lock operations; their history is checked for linearizability.")
     var clients: Int = 0
 
+    @Option(help: ArgumentHelp("Clients run a recipe's step machine instead of random operations (needs --clients).",
+                               valueName: RecipeWorkload.allCases.map(\.rawValue).joined(separator: "|")))
+    var recipes: RecipeWorkload?
+
+    @Option(help: ArgumentHelp("Where leaders take the time they stamp on commands: leader-ticks (ours) or wall-clock (the first runtime's, broken by clock steps).",
+                               valueName: "leader-ticks|wall-clock"))
+    var storeClock: StoreClockSource = .leaderTicks
+
     @Option(help: "States the linearizability checker may explore per key before giving up (a failure).")
     var checkerBudget: Int = 500_000
 
@@ -45,6 +53,7 @@ struct SimCommand: ParsableCommand {
         guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (0...16).contains(clients) else { throw ValidationError("--clients must be between 0 and 16 (got \(clients))") }
+        if recipes != nil && clients == 0 { throw ValidationError("--recipes needs simulated clients: add --clients N (for example --clients 3)") }
     }
 
     func run() throws {
@@ -58,6 +67,8 @@ struct SimCommand: ParsableCommand {
             options.clients = clients
             options.checkerBudget = checkerBudget
             options.fileStorage = fileStorage
+            options.recipes = recipes
+            options.storeClock = storeClock
             var sim = Simulation(options, onTrace: printer)
             do throws(SimulationFailure) {
                 let summary = try sim.run()
@@ -65,6 +76,7 @@ struct SimCommand: ParsableCommand {
                     + "crashes=\(summary.crashes) partitions=\(summary.partitions) membership=\(summary.membershipChanges) "
                     + "transfers=\(summary.transfers) messages=\(summary.messagesSent) dropped=\(summary.messagesDropped) "
                     + (clients > 0 ? "client-ops=\(summary.clientOperations) answered=\(summary.clientCompleted) " : "")
+                    + (recipes != nil ? "\(summary.recipes) " : "")
                     + "trace=\(String(summary.traceDigest, radix: 16))")
             } catch {
                 failures += 1
@@ -75,4 +87,18 @@ struct SimCommand: ParsableCommand {
         if seeds > 1 { print("\(seeds - failures) passed, \(failures) failed") }
         if failures > 0 { throw ExitCode.failure }
     }
+}
+
+extension RecipeWorkload: ExpressibleByArgument {}
+
+extension StoreClockSource: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "leader-ticks": self = .leaderTicks
+        case "wall-clock": self = .wallClock
+        default: return nil
+        }
+    }
+
+    public var defaultValueDescription: String { self == .leaderTicks ? "leader-ticks" : "wall-clock" }
 }

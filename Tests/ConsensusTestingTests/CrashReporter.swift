@@ -4,12 +4,13 @@ import Foundation
 /// print anything. This handler prints the seeds that were running, so the crash can be replayed
 /// with `consensus sim --seed N` (which also shows the backtrace).
 enum CrashReporter {
-    private static let slots = 8
+    private static let slots = 16
     nonisolated(unsafe) private static let seeds = UnsafeMutablePointer<(UInt64, String)>.allocate(capacity: slots)
     nonisolated(unsafe) private static var installed = false
     private static let lock = NSLock()
 
     static func running(seed: UInt64, replay: String, slot: Int) {
+        precondition((0..<slots).contains(slot), "crash reporter slot \(slot) is out of 0..<\(slots)")
         install()
         seeds[slot] = (seed, replay)
     }

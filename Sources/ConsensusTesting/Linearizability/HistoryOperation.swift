@@ -58,9 +58,14 @@ public enum HistoryOutcome: Sendable, Hashable {
 /// history.complete(id, .written, at: 14)
 /// ```
 public struct ClientHistory: Sendable {
-    /// The operations so far, in invocation order. Pending ones count as unknown.
-    public private(set) var operations: [HistoryOperation] = []
+    /// The operations so far, in invocation order, without those known to have had no effect
+    /// (``discard(_:)``). Pending ones count as unknown.
+    public var operations: [HistoryOperation] {
+        discarded.isEmpty ? recorded : recorded.indices.filter { !discarded.contains($0) }.map { recorded[$0] }
+    }
+    private var recorded: [HistoryOperation] = []
     private var pending: Set<Int> = []
+    private var discarded: Set<Int> = []
 
     /// Creates an empty history.
     public init() {}
@@ -73,9 +78,9 @@ public struct ClientHistory: Sendable {
     /// - Returns: the id to pass to ``complete(_:_:at:)`` or ``timeOut(_:)``.
     @discardableResult
     public mutating func invoke(client: Int, _ action: ModelAction, at time: Int64) -> Int {
-        operations.append(HistoryOperation(client: client, invocation: time, response: .max, action: action, outcome: .unknown))
-        pending.insert(operations.count - 1)
-        return operations.count - 1
+        recorded.append(HistoryOperation(client: client, invocation: time, response: .max, action: action, outcome: .unknown))
+        pending.insert(recorded.count - 1)
+        return recorded.count - 1
     }
 
     /// Records the answer to operation `id`.
@@ -85,9 +90,34 @@ public struct ClientHistory: Sendable {
     ///   - time: when it arrived.
     public mutating func complete(_ id: Int, _ output: ModelOutput, at time: Int64) {
         precondition(pending.remove(id) != nil, "operation \(id) is not pending")
-        precondition(time >= operations[id].invocation, "operation \(id) cannot return before it is invoked")
-        operations[id].response = time
-        operations[id].outcome = .ok(output)
+        precondition(time >= recorded[id].invocation, "operation \(id) cannot return before it is invoked")
+        recorded[id].response = time
+        recorded[id].outcome = .ok(output)
+    }
+
+    /// Records what became of operation `id` after its client gave up on it: an observer that sees
+    /// every member (a simulator) saw it take effect with `output`, no later than `time`. The
+    /// history then says more than the client knew, which only narrows what the checker accepts.
+    /// - Parameters:
+    ///   - id: an operation that timed out.
+    ///   - output: the answer it would have had.
+    ///   - time: when it was seen to have taken effect.
+    public mutating func resolve(_ id: Int, _ output: ModelOutput, at time: Int64) {
+        precondition(!pending.contains(id), "operation \(id) is still pending: complete it instead")
+        precondition(recorded[id].outcome == .unknown, "operation \(id) already has an outcome")
+        precondition(time >= recorded[id].invocation, "operation \(id) cannot take effect before it is invoked")
+        recorded[id].response = time
+        recorded[id].outcome = .ok(output)
+    }
+
+    /// Drops operation `id`, which timed out, from the checked history: an observer that sees
+    /// every member (a simulator) knows it never took effect and never will (it was refused before
+    /// reaching any log, or the run is over and it was never applied).
+    /// - Parameter id: an operation that timed out.
+    public mutating func discard(_ id: Int) {
+        precondition(!pending.contains(id), "operation \(id) is still pending")
+        precondition(recorded[id].outcome == .unknown, "operation \(id) has an outcome")
+        discarded.insert(id)
     }
 
     /// Records that operation `id` timed out: its outcome stays unknown.

@@ -142,8 +142,9 @@ enum SequentialModel {
         }
     }
 
-    /// An acquire: a retry by the live holder returns its grant; a free or lapsed lock is granted
-    /// with a larger token; a live grant to someone else refuses. A new grant lapses at its point
+    /// An acquire: a retry by the live holder returns its grant, extended; a free or lapsed lock
+    /// is granted with a larger token; a live grant to someone else refuses, and so does any lock
+    /// to a request that takes effect after its own ttl. A new grant lapses at its point
     /// plus `ttl`, or with ``LinearizabilityChecker/LockLapse/notBefore`` at that time or later.
     private static func acquire(
         _ state: [ResourceState], _ slot: Int, _ lock: LockState, holder: String, ttl: Int64?, _ operation: SearchOperation,
@@ -170,20 +171,46 @@ enum SequentialModel {
             return replacing(state, slot, .lock(next))
         }
 
+        // A retry by the live holder extends its grant to at least its point plus `ttl`.
+        var extended = unchanged
+        if let ttl {
+            extended.expiresEarliest = max(lock.expiresEarliest, saturatingAdd(from, ttl))
+            switch lockLapse {
+            case .exact: extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
+            case .notBefore: extended.expiresLatest = .max
+            }
+        }
+        // A request whose own ttl is over when it takes effect (its point is at or after its
+        // invocation plus `ttl`) is refused and changes nothing, whoever holds the lock.
+        var staleRefusal: [ResourceState]?
+        if let ttl {
+            let point = max(from, saturatingAdd(operation.timeFrom, ttl))
+            if point <= operation.timeTo {
+                var stale = lock
+                stale.now = point
+                staleRefusal = replacing(state, slot, .lock(stale))
+            }
+        }
+
         switch operation.output {
         case .granted(let token)?:
             if canBeLive && lock.holder == holder && token == lock.token {
-                return [replacing(state, slot, .lock(unchanged))]
+                return [replacing(state, slot, .lock(extended))]
             }
             if (!held || canBeLapsed) && token > lock.token { return [granted(token: token)] }
             return []
         case .refused?:
-            return canBeLive && lock.holder != holder ? [replacing(state, slot, .lock(unchanged))] : []
-        case nil:
-            // Unknown: it may have found the grant live (retry or refusal, no change but time) or
-            // free/lapsed (a new grant, assumed to carry the next token, as the runtime's lock does).
             var result: [[ResourceState]] = []
-            if canBeLive { result.append(replacing(state, slot, .lock(unchanged))) }
+            if canBeLive && lock.holder != holder { result.append(replacing(state, slot, .lock(unchanged))) }
+            if let staleRefusal { result.append(staleRefusal) }
+            return result
+        case nil:
+            // Unknown: it may have found the grant live (a retry extends it; a refusal changes
+            // nothing but time), been stale, or found the lock free or lapsed (a new grant,
+            // assumed to carry the next token, as the runtime's lock does).
+            var result: [[ResourceState]] = []
+            if canBeLive { result.append(replacing(state, slot, .lock(lock.holder == holder ? extended : unchanged))) }
+            if let staleRefusal { result.append(staleRefusal) }
             if !held || canBeLapsed { result.append(granted(token: lock.token + 1)) }
             return result
         default:

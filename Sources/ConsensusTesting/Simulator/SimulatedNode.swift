@@ -28,6 +28,12 @@ struct SimulatedNode: Sendable {
     /// Stopped for good (removed from the cluster and shut down).
     var retired = false
     var lastRole: Role = .follower
+    /// The store time this node stamps on commands while it leads (see `Simulation.stamp`).
+    var leaderClock = LeaderClock(millisecondsPerTick: 1)
+    /// This node's wall clock runs at `now + wallOffset` ticks; clock faults step it.
+    var wallOffset: Int64 = 0
+    /// With ``StoreClockSource/wallClock``: the last stamp, kept monotonic like the first runtime did.
+    var lastWallStamp: Int64 = 0
 
     var isUp: Bool { raft != nil }
 
@@ -91,6 +97,8 @@ struct SimulatedNode: Sendable {
         snapshotIndex = meta.index
         knownCommit = meta.index
         lastRole = .follower
+        leaderClock = LeaderClock(millisecondsPerTick: 1)
+        lastWallStamp = 0
         restartAt = nil
     }
 }

@@ -17,7 +17,8 @@ struct SimulatedClients: Sendable {
     }
 
     struct Outstanding: Sendable {
-        var history: Int
+        /// The operation's place in the history (`nil`: not recorded, e.g. a lock renewal).
+        var history: Int?
         var node: NodeID
         var deadline: UInt64
         var pending: Pending
@@ -27,6 +28,11 @@ struct SimulatedClients: Sendable {
     var busy: [Int: Outstanding] = [:]
     var byProposal: [ProposalID: Int] = [:]
     var byRead: [UInt64: Int] = [:]
+    /// Recipe commands whose client gave up on them: if a member applies one later, the history
+    /// learns its outcome (the simulator sees every member; a real client could not).
+    var unresolved: [ProposalID: Int] = [:]
+    /// Recipe commands some member has applied: the answer, and when it was first applied.
+    var firstApplied: [ProposalID: (command: Command, result: OperationResult, time: Int64)] = [:]
     var lastToken: [Int: UInt64] = [:]
     var recentValues: [String] = []
     var nextSequence: UInt64 = 1
@@ -49,6 +55,7 @@ extension Simulation {
         for c in 0..<options.clients {
             if let o = clients.busy[c], now >= o.deadline { giveUp(c) }
         }
+        if options.recipes != nil { return try runRecipeClients(profile) }
         for c in 0..<options.clients where clients.busy[c] == nil && rng.chance(profile.clientRate) {
             // A client talks to any node that believes it leads: after a partition that can be a
             // deposed leader that has not noticed yet, which is exactly where stale reads hide.
@@ -58,12 +65,27 @@ extension Simulation {
         }
     }
 
-    private mutating func giveUp(_ c: Int) {
+    private mutating func giveUp(_ c: Int, refused: Bool = false) {
         guard let o = clients.busy.removeValue(forKey: c) else { return }
-        clients.history.timeOut(o.history)
+        if let h = o.history { clients.history.timeOut(h) }
         switch o.pending {
-        case .command(let id): clients.byProposal[id] = nil
+        case .command(let id):
+            clients.byProposal[id] = nil
+            if options.recipes != nil, let h = o.history {
+                // Refused by the node: it reached no log. Otherwise some member may apply it later.
+                if refused {
+                    clients.history.discard(h)
+                } else if let first = clients.firstApplied[id] {
+                    // Some member applied it already (not the one the client asked, or too late).
+                    resolveGivenUp(h, first.command, first.result, at: first.time)
+                } else {
+                    clients.unresolved[id] = h
+                }
+            }
         case .read(let context, _, _): clients.byRead[context] = nil
+        }
+        if options.recipes != nil {
+            recipeAnswered(c, refused ? .notApplied("the node refused the proposal") : .unknown("no answer within \(options.clientTimeoutTicks) ticks"))
         }
     }
 
@@ -84,20 +106,31 @@ extension Simulation {
             do { try nodes[l].raft!.readIndex(context: context) } catch { giveUp(c) }
         default:
             let (operation, action) = randomWrite(client: c, register: register, counter: counter)
-            let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
-            clients.nextSequence += 1
-            let command = Command(id: id, time: Int64(now), operation: operation)
-            let h = clients.history.invoke(client: c, action, at: clientTime)
-            clients.busy[c] = .init(history: h, node: node, deadline: deadline, pending: .command(id))
-            clients.byProposal[id] = c
-            do {
-                try nodes[l].raft!.propose(try CommandCodec.encode(command, compressAbove: nil))
-            } catch {
-                // Refused at once: it never entered the log. Unknown is still a true statement.
-                giveUp(c)
-            }
+            send(client: c, operation, recording: action, to: l)
         }
         try drain(l, faults)
+    }
+
+    /// Client `c` sends `operation` to node `l` (which believes it leads), recording `action` in
+    /// the history (unless `nil`). The answer comes when `l` applies it (or never: a timeout).
+    /// Returns `false` if `l` refused it at once (it never entered the log).
+    @discardableResult
+    mutating func send(client c: Int, _ operation: StoreOperation, recording action: ModelAction?, to l: Int) -> Bool {
+        let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
+        clients.nextSequence += 1
+        let command = Command(id: id, time: stamp(l), operation: operation)
+        let h = action.map { clients.history.invoke(client: c, $0, at: clientTime) }
+        let deadline = now + UInt64(options.clientTimeoutTicks)
+        clients.busy[c] = .init(history: h, node: nodes[l].id, deadline: deadline, pending: .command(id))
+        clients.byProposal[id] = c
+        do {
+            try nodes[l].raft!.propose(try CommandCodec.encode(command, compressAbove: nil))
+            return true
+        } catch {
+            // Refused at once: it never entered the log. Unknown is still a true statement.
+            giveUp(c, refused: true)
+            return false
+        }
     }
 
     private mutating func randomWrite(client c: Int, register: String, counter: String) -> (StoreOperation, ModelAction) {
@@ -137,9 +170,29 @@ extension Simulation {
         }
     }
 
+    /// The history learns the outcome of a command its client gave up on.
+    private mutating func resolveGivenUp(_ h: Int, _ command: Command, _ result: OperationResult, at time: Int64) {
+        // Only recipe outputs are resolved; an unexpected result leaves the outcome unknown.
+        guard let output = try? recipeOutput(command, result) else { return }
+        clients.history.resolve(h, output, at: time)
+        recipeLedger.stats.resolvedUnknowns += 1
+    }
+
     /// A node applied a command: if it is the node a client asked, the client hears the answer.
-    mutating func clientCommandApplied(_ command: Command, _ result: OperationResult, at node: NodeID) throws(InvariantChecker.Violation) {
+    mutating func clientCommandApplied(_ command: Command, _ result: OperationResult, at node: NodeID, index: LogIndex) throws(InvariantChecker.Violation) {
+        if options.recipes != nil && clients.firstApplied[command.id] == nil {
+            clients.firstApplied[command.id] = (command, result, clientTime)
+            if let h = clients.unresolved.removeValue(forKey: command.id) { resolveGivenUp(h, command, result, at: clientTime) }
+        }
         guard let c = clients.byProposal[command.id], let o = clients.busy[c], o.node == node else { return }
+        if options.recipes != nil {
+            clients.busy[c] = nil
+            clients.byProposal[command.id] = nil
+            clients.completed += 1
+            if let h = o.history { clients.history.complete(h, try recipeOutput(command, result), at: clientTime) }
+            recipeAnswered(c, .applied(result, index: index), from: self.index(of: node))
+            return
+        }
         let output: ModelOutput
         switch result {
         case .put(let previous), .delete(let previous):
@@ -163,7 +216,7 @@ extension Simulation {
         default:
             throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
         }
-        clients.history.complete(o.history, output, at: clientTime)
+        clients.history.complete(o.history!, output, at: clientTime)
         clients.busy[c] = nil
         clients.byProposal[command.id] = nil
         clients.completed += 1
@@ -181,7 +234,7 @@ extension Simulation {
             let value = nodes[i].store.get(key)?.value
             let count: Int64 = value?.intValue.map { Int64($0) } ?? 0
             let output: ModelOutput = isCounter ? .counter(count) : .value(value?.description)
-            clients.history.complete(o.history, output, at: clientTime)
+            clients.history.complete(o.history!, output, at: clientTime)
             clients.busy[c] = nil
             clients.byRead[r.context] = nil
             clients.completed += 1
@@ -192,11 +245,21 @@ extension Simulation {
     /// The end of the run: every client history must be linearizable.
     mutating func checkClientHistory() throws(InvariantChecker.Violation) {
         guard options.clients > 0 else { return }
-        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget).check(clients.history.operations)
+        if options.recipes != nil {
+            // Liveness was just shown by an entry applied on every member: every command that
+            // will ever commit is before it and applied. A given-up command that no member has
+            // applied reached only logs that will be overwritten: it never took effect.
+            for (_, h) in clients.unresolved { clients.history.discard(h) }
+            recipeLedger.stats.discardedUnknowns += clients.unresolved.count
+            clients.unresolved = [:]
+        }
+        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget, lockLapse: .notBefore).check(clients.history.operations)
         stats.clientOperations = clients.history.operations.count
         stats.clientCompleted = clients.completed
         if !result.isLinearizable {
-            throw .init(property: "linearizability", detail: result.description)
+            let unknown = clients.history.operations.filter { $0.outcome == .unknown }.count
+            throw .init(property: "linearizability",
+                        detail: "\(result.description) [\(clients.history.operations.count) operations, \(unknown) with unknown outcome]")
         }
         record("linearizable: \(clients.history.operations.count) client operations, \(clients.completed) answered")
     }

@@ -33,6 +33,12 @@ extension Simulation {
         // Lost disks and membership changes together could leave no live quorum at all, which
         // no protocol survives; a run has one or the other.
         if p.membershipChange == 0 && rng.chance(p.diskCorruption) { corruptDisk() }
+        if rng.chance(p.clockJump) {
+            let i = rng.int(in: 0...(nodes.count - 1))
+            let step = Int64(rng.int(in: 20...400)) * (rng.chance(0.5) ? 1 : -1)
+            nodes[i].wallOffset += step
+            record("n\(nodes[i].id)'s wall clock steps \(step > 0 ? "forward" : "back") \(abs(step)) ticks")
+        }
         if rng.chance(p.leaderCrash), let l = currentLeader {
             record("n\(nodes[l].id) (leader) crashes")
             crashNode(l)

@@ -1,3 +1,4 @@
+import Consensus
 import ConsensusCore
 
 /// A deterministic simulation of a Raft cluster: real ``Raft`` cores, virtual time, and one seed
@@ -22,6 +23,9 @@ public struct Simulation: Sendable {
     var nextProposal: UInt64 = 1
     var swizzle: Swizzle?
     var clients = SimulatedClients()
+    /// With ``SimulationOptions/recipes``: each client's recipe state, and what they did.
+    var recipeClients: [RecipeClient] = []
+    var recipeLedger = RecipeLedger()
     /// The commit index the trace has reported.
     var reportedCommit: LogIndex = 0
     /// Where in the tick we are, for the client history's clock.
@@ -52,6 +56,7 @@ public struct Simulation: Sendable {
             nodes.append(node)
         }
         nextNodeID = NodeID(options.nodes) + 1
+        recipeClients = Array(repeating: RecipeClient(), count: options.clients)
     }
 
     // MARK: - Running
@@ -64,9 +69,12 @@ public struct Simulation: Sendable {
             for _ in 0..<options.steps { try step(faults) }
             try checkLiveness()
             try checkClientHistory()
+            try checkRecipes()
         } catch let v {
-            throw SimulationFailure(seed: options.seed, tick: now, property: v.property, detail: v.detail,
-                                    trace: trace.tail(80), nodes: options.nodes, steps: options.steps)
+            var failure = SimulationFailure(seed: options.seed, tick: now, property: v.property, detail: v.detail,
+                                            trace: trace.tail(80), nodes: options.nodes, steps: options.steps)
+            failure.replayOptions = replayOptions
+            throw failure
         }
         stats.ticks = now
         stats.committed = checker.committedCount
@@ -91,6 +99,7 @@ public struct Simulation: Sendable {
         }
         phase = 2
         for i in nodes.indices where nodes[i].isUp {
+            nodes[i].leaderClock.tick()
             nodes[i].raft!.tick()
             try drain(i, profile)
         }
@@ -165,9 +174,10 @@ public struct Simulation: Sendable {
                 nodes[i].state = after
                 nodes[i].appliedIndex = e.index
                 if let (command, result) = nodes[i].applyToStore(e) {
-                    try clientCommandApplied(command, result, at: id)
+                    try clientCommandApplied(command, result, at: id, index: e.index)
                 }
             }
+            nodes[i].leaderClock.applied(storeClock: nodes[i].store.clock)
             for rs in rd.readStates { nodes[i].pendingReads.append((rs.context, rs.index)) }
             serveReads(i)
             raft.advance(rd)
@@ -197,13 +207,29 @@ public struct Simulation: Sendable {
             try checker.checkLeaderCompleteness(raft)
             stats.elections += 1
             record("n\(id) becomes leader term=\(soft.term) log=\(raft.lastIndex) commit=\(raft.commitIndex) \(raft.configuration)")
+            // As the runtime does: from the latest stamp it knows, applied or still in its log.
+            let unapplied = raft.lastIndex > nodes[i].appliedIndex ? raft.entries(in: (nodes[i].appliedIndex + 1)...raft.lastIndex) : []
+            nodes[i].leaderClock.lead(from: max(nodes[i].store.clock, LeaderClock.latestStamp(in: unapplied)))
         } else if nodes[i].lastRole == .leader {
             record("n\(id) steps down term=\(soft.term)")
+            nodes[i].leaderClock.follow()
         }
         nodes[i].lastRole = soft.role
     }
 
     // MARK: - Helpers
+
+    /// The `consensus sim` options, beyond seed, nodes and steps, that this run used.
+    var replayOptions: String {
+        var text = ""
+        if options.clients > 0 { text += " --clients \(options.clients)" }
+        if let recipes = options.recipes { text += " --recipes \(recipes.rawValue)" }
+        if options.storeClock == .wallClock { text += " --store-clock wall-clock" }
+        if options.fileStorage { text += " --file-storage" }
+        if options.checkerBudget != SimulationOptions(seed: 0).checkerBudget { text += " --checker-budget \(options.checkerBudget)" }
+        if self.options.faults != nil { text += " [faults chosen by the test: replay with CONSENSUS_SEED]" }
+        return text
+    }
 
     func index(of id: NodeID) -> Int? {
         // Ids are dense and never reused: node `id` is at `id - 1`.
@@ -223,6 +249,20 @@ public struct Simulation: Sendable {
 
     mutating func record(_ text: String) { trace.record(now, text) }
 
+    /// The time node `i` stamps on a command it proposes as leader (the store's clock; lock
+    /// expiry is judged against it). Ours counts the leader's ticks (``LeaderClock``, as the
+    /// runtime does); ``StoreClockSource/wallClock`` stamps the node's stepping wall clock, as the
+    /// first runtime did, to show what that breaks.
+    mutating func stamp(_ i: Int) -> Int64 {
+        switch options.storeClock {
+        case .leaderTicks:
+            return nodes[i].leaderClock.now
+        case .wallClock:
+            nodes[i].lastWallStamp = max(nodes[i].lastWallStamp, Int64(now) + nodes[i].wallOffset)
+            return nodes[i].lastWallStamp
+        }
+    }
+
     /// One trace line per tick in which the cluster's commit index moved.
     private mutating func reportCommits() {
         let committed = checker.committedCount
@@ -235,7 +275,7 @@ public struct Simulation: Sendable {
 
     func describe(_ f: FaultProfile) -> String {
         "drop=\(f.messageDrop) dup=\(f.messageDuplicate) delay=\(f.maxDelayTicks) partition=\(f.partition) crash=\(f.crash) "
-            + "leadercrash=\(f.leaderCrash) midready=\(f.crashMidReady) torn=\(f.tornWrite) corrupt=\(f.diskCorruption) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
+            + "clockjump=\(f.clockJump) leadercrash=\(f.leaderCrash) midready=\(f.crashMidReady) torn=\(f.tornWrite) corrupt=\(f.diskCorruption) propose=\(f.propose) membership=\(f.membershipChange) transfer=\(f.leadershipTransfer) snapshotEvery=\(f.snapshotEvery)"
     }
 }
 
@@ -253,6 +293,8 @@ public struct SimulationSummary: Sendable, Hashable {
     public var lostDisks = 0
     public var clientOperations = 0
     public var clientCompleted = 0
+    /// With ``SimulationOptions/recipes``: which recipe scenarios the run went through.
+    public var recipes = RecipeStatistics()
     public var messagesSent = 0
     public var messagesDropped = 0
     public var traceDigest: UInt64 = 0

@@ -10,11 +10,14 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
     public var trace: [String]
     public var nodes: Int
     public var steps: Int
+    /// The `consensus sim` options that replay this run (a fault profile chosen by a test, not
+    /// drawn from the seed, cannot be given on the command line: replay those with CONSENSUS_SEED).
+    public var replayOptions: String = ""
 
     public var description: String {
         """
         simulation failed: \(property) at tick \(tick): \(detail)
-        reproduce with: consensus sim --seed \(seed) --nodes \(nodes) --steps \(steps)   (or CONSENSUS_SEED=\(seed) swift test --filter Simulator)
+        reproduce with: consensus sim --seed \(seed) --nodes \(nodes) --steps \(steps)\(replayOptions)   (or CONSENSUS_SEED=\(seed) swift test --filter Simulator)
         last \(trace.count) trace lines:
         \(trace.joined(separator: "\n"))
         """

@@ -32,6 +32,11 @@ public struct FaultProfile: Sendable, Hashable {
     public var leadershipTransfer: Double = 0.0
     /// Probability per tick that an idle simulated client sends an operation.
     public var clientRate: Double = 0.5
+    /// Step a random node's wall clock forward or back by 20...400 ticks.
+    public var clockJump: Double = 0.0
+    /// Pause a simulated client that holds a lock for 1...80 ticks (a GC pause, a swapped-out
+    /// process): it wakes up still believing it holds the lock and writes once before checking.
+    public var clientPause: Double = 0.0
     /// Take a snapshot when this many entries were applied since the last one.
     public var snapshotEvery: Int = 40
 
@@ -42,7 +47,7 @@ public struct FaultProfile: Sendable, Hashable {
         var p = FaultProfile()
         p.messageDrop = 0; p.messageDuplicate = 0; p.maxDelayTicks = 0; p.reorder = false
         p.partition = 0; p.heal = 0; p.crash = 0; p.leaderCrash = 0; p.crashMidReady = 0; p.tornWrite = 0; p.diskCorruption = 0
-        p.propose = 0.05; p.membershipChange = 0; p.leadershipTransfer = 0
+        p.propose = 0.05; p.membershipChange = 0; p.leadershipTransfer = 0; p.clockJump = 0; p.clientPause = 0
         return p
     }
 
@@ -64,6 +69,8 @@ public struct FaultProfile: Sendable, Hashable {
         p.diskCorruption = p.membershipChange == 0 ? rng.pick([0, 0, 0.002]) : 0
         p.leadershipTransfer = rng.pick([0, 0.005, 0.02])
         p.snapshotEvery = rng.pick([10, 40, 1000])
+        p.clockJump = rng.pick([0, 0.01, 0.05])
+        p.clientPause = rng.pick([0, 0.02, 0.1])
         return p
     }
 }
@@ -86,6 +93,11 @@ public struct SimulationOptions: Sendable {
     /// Simulated clients sending put/get/CAS/counter/lock operations whose history is checked
     /// for linearizability at the end (0: none).
     public var clients = 0
+    /// What the simulated clients run: random single operations (`nil`), or one of the recipes'
+    /// step machines (``RecipeWorkload``).
+    public var recipes: RecipeWorkload?
+    /// Where leaders take the time they stamp on commands.
+    public var storeClock = StoreClockSource.leaderTicks
     /// Nodes keep their log in the real `FileStorage` on a `SimulatedFileSystem` (instead of the
     /// record-level `SimulatedDisk`), so the WAL's own recovery meets every crash and disk fault.
     public var fileStorage = false
@@ -113,4 +125,14 @@ public struct SimulationOptions: Sendable {
         raft.maxUncommittedEntries = 256
         self.raft = raft
     }
+}
+
+/// Where a simulated leader takes the store time it stamps on commands.
+public enum StoreClockSource: String, Sendable, Hashable, CaseIterable {
+    /// The leader's ticks, counted from the applied store clock (``LeaderClock``): what the
+    /// runtime does.
+    case leaderTicks
+    /// The leader's own wall clock, kept monotonic per leader: what the first runtime did. A wall
+    /// clock that steps forward makes grants lapse early; the recipe tests show the harm.
+    case wallClock
 }
