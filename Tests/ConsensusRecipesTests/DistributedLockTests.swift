@@ -153,8 +153,10 @@ struct DistributedLockTests {
             } catch RecipeError.lockNotAcquired(name: "door", waited: _) {
                 // refused, as it should be
             }
-            // Acquiring again as the holder returns the same grant (a safe retry).
-            #expect(try await owner.acquire(ttl: .seconds(10)) == grant)
+            // Acquiring again as the holder returns the same grant, extended (a safe retry).
+            let retried = try await owner.acquire(ttl: .seconds(10))
+            #expect(retried.token == grant.token && retried.holder == grant.holder)
+            #expect(retried.expiresAt >= grant.expiresAt)
             #expect(try await owner.release(grant))
             #expect(try await other.acquire(ttl: .seconds(1)).token > grant.token)
         }

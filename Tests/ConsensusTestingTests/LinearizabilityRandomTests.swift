@@ -38,7 +38,10 @@ struct LinearizabilityRandomTests {
                 return .counters(Dictionary(uniqueKeysWithValues: deltas.keys.map { ($0, counters[$0]!) }))
             case .lockAcquire(let lock, let holder, let ttl):
                 if let grant = locks[lock], time < grant.expiresAt {
-                    return grant.holder == holder ? .granted(token: grant.token) : .refused
+                    guard grant.holder == holder else { return .refused }
+                    // A retry by the holder extends its grant, as the runtime's store does.
+                    locks[lock]!.expiresAt = max(grant.expiresAt, ttl.map { time + $0 } ?? .max)
+                    return .granted(token: grant.token)
                 }
                 lastTokens[lock, default: 0] += 1
                 locks[lock] = (holder, lastTokens[lock]!, ttl.map { time + $0 } ?? .max)

@@ -351,12 +351,18 @@ struct KeyValueStoreLockTests {
         #expect(driver.store.lock("leader")?.holder == "ann")
     }
 
-    @Test func theSameHolderReacquiringGetsItsCurrentGrant() {
+    /// A retry after a lost answer: the holder counts the retry's TTL from when it sent it, so
+    /// the grant must last that long too.
+    @Test func theSameHolderReacquiringGetsItsCurrentGrantExtended() {
         var driver = StoreDriver()
         let first = driver.acquire("leader", "ann", ttl: 5_000, time: 1_000)
         let retry = driver.acquire("leader", "ann", ttl: 5_000, time: 2_000)
-        #expect(retry == first)
+        #expect(retry?.token == first?.token)
+        #expect(retry?.expiresAt == 7_000)
         #expect(driver.store.lastLockToken("leader") == 1)
+        // A shorter retry never shortens the grant.
+        let short = driver.acquire("leader", "ann", ttl: 1_000, time: 3_000)
+        #expect(short?.expiresAt == 7_000)
     }
 
     @Test func expiryIsJudgedByTheEntryTimeNotTheWallClock() {

@@ -171,14 +171,13 @@ enum SequentialModel {
             return replacing(state, slot, .lock(next))
         }
 
-        // A retry by the live holder extends its grant to at least its point plus `ttl`.
+        // A retry by the live holder extends its grant to at least its point plus `ttl` (for
+        // ever without a ttl).
         var extended = unchanged
-        if let ttl {
-            extended.expiresEarliest = max(lock.expiresEarliest, saturatingAdd(from, ttl))
-            switch lockLapse {
-            case .exact: extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
-            case .notBefore: extended.expiresLatest = .max
-            }
+        extended.expiresEarliest = ttl.map { max(lock.expiresEarliest, saturatingAdd(from, $0)) } ?? .max
+        switch (lockLapse, ttl) {
+        case (.exact, let ttl?): extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
+        default: extended.expiresLatest = .max
         }
         // A request whose own ttl is over when it takes effect (its point is at or after its
         // invocation plus `ttl`) is refused and changes nothing, whoever holds the lock.
