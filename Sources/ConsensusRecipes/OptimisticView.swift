@@ -17,7 +17,17 @@ public struct OptimisticView: Sendable, Hashable {
     /// The applied index ``agreed`` was read at.
     public private(set) var agreedIndex: UInt64
     /// Changes begun and not finished.
-    public private(set) var inFlight = 0
+    public var inFlight: Int { pending.count }
+    /// The changes begun and not finished, oldest first, each with the change it was built on
+    /// (0: built on the agreed value).
+    private var pending: [Pending] = []
+    /// How many changes were begun.
+    private var begun = 0
+    /// The change whose value the view shows (0: the agreed value).
+    private var shown = 0
+    /// Pending changes built, directly or not, on a change that was rolled back: they will be
+    /// refused, so the view no longer shows them.
+    private var withdrawn: Set<Int> = []
 
     /// A change to propose: a compare-and-swap from the value the view showed when it was made.
     public struct Change: Sendable, Hashable {
@@ -27,6 +37,8 @@ public struct OptimisticView: Sendable, Hashable {
         public var base: ConsensusValue?
         /// The new value (`nil`: delete).
         public var value: ConsensusValue?
+        /// Its place among the view's changes (1 for the first).
+        public internal(set) var sequence: Int = 0
 
         /// The operation to propose: a change built on a stale value must not overwrite a newer one.
         public var operation: StoreOperation { .compareAndSwap(key: key, expected: base, new: value) }
@@ -71,10 +83,26 @@ public struct OptimisticView: Sendable, Hashable {
 
     /// Shows `value` at once and returns the change to propose, built on what the view showed.
     public mutating func begin(_ value: ConsensusValue?) -> Change {
-        let change = Change(key: key, base: optimistic, value: value)
+        begun += 1
+        var change = Change(key: key, base: optimistic, value: value)
+        change.sequence = begun
+        pending.append(Pending(change: change, builtOn: shown))
+        shown = begun
         optimistic = value
-        inFlight += 1
         return change
+    }
+
+    /// A change in flight, and the change it was built on (0: the agreed value).
+    private struct Pending: Sendable, Hashable {
+        var change: Change
+        var builtOn: Int
+    }
+
+    /// Shows the latest change in flight that can still stick, or the agreed value if none can.
+    private mutating func showLatest() {
+        let top = pending.last { !withdrawn.contains($0.change.sequence) }
+        shown = top?.change.sequence ?? 0
+        optimistic = top.map { $0.change.value } ?? agreed
     }
 
     /// The member applied `value` for the key at applied index `index` (older reads are ignored).
@@ -82,20 +110,29 @@ public struct OptimisticView: Sendable, Hashable {
         guard index >= agreedIndex else { return }
         agreed = value
         agreedIndex = index
-        if inFlight == 0 { optimistic = agreed }
+        showLatest()
     }
 
     /// The answer to `change` is in: `reason` is `nil` if it stuck. Observe the member's value
     /// first, so that a rollback restores the newest agreed value.
     public mutating func finish(_ change: Change, _ reason: Reason?) -> Outcome {
-        precondition(inFlight > 0, "finishing a change that was not begun")
-        inFlight -= 1
+        guard let at = pending.firstIndex(where: { $0.change.sequence == change.sequence }) else {
+            preconditionFailure("finishing a change that was not begun, or finished twice")
+        }
+        pending.remove(at: at)
+        withdrawn.remove(change.sequence)
         guard let reason else {
-            if inFlight == 0 { optimistic = agreed }
+            showLatest()
             return .kept
         }
-        // Changes still in flight were built on the withdrawn value and will be refused too.
-        optimistic = agreed
+        // The changes built on this one (directly or not) will be refused too: stop showing them.
+        // A change begun on the agreed value, or on a change that can still stick, stays shown.
+        var gone: Set<Int> = [change.sequence]
+        for p in pending where gone.contains(p.builtOn) || withdrawn.contains(p.builtOn) {
+            gone.insert(p.change.sequence)
+            withdrawn.insert(p.change.sequence)
+        }
+        showLatest()
         return .rolledBack(Rollback(attempted: change.value, restored: agreed, reason: reason))
     }
 
