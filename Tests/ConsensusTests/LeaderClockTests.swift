@@ -91,20 +91,6 @@ struct LeaderClockTests {
         #expect(follower.now == 100)
     }
 
-    @Test("No wall clock is involved: the same inputs give the same times, however long the test runs between them")
-    func noWallClockIsInvolved() async throws {
-        var a = Self.leading(from: 7_000, ticks: 3)
-        var b = Self.leading(from: 7_000, ticks: 3)
-        #expect(a.now == 7_030)
-        // Real time passes; neither clock moves without a tick.
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(a.now == 7_030)
-        a.tick()
-        b.tick()
-        #expect(a == b)
-        #expect(a.now == 7_040)
-    }
-
     @Test("The runtime's pace: whole milliseconds per leader-clock tick, rounded down, so store time never runs faster than the ticks")
     func runtimePaceRoundsDown() {
         #expect(ConsensusTrait.leaderClockPace(tickInterval: .milliseconds(5)) == (1, 5))
