@@ -91,17 +91,32 @@ struct LeaderClockTests {
         #expect(follower.now == 100)
     }
 
-    @Test("The runtime's pace: whole milliseconds per leader-clock tick, rounded down, so store time never runs faster than the ticks")
-    func runtimePaceRoundsDown() {
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .milliseconds(5)) == (1, 5))
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .milliseconds(50)) == (1, 50))
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .microseconds(2_500)) == (1, 2))
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .milliseconds(1)) == (1, 1))
-        // Under 1 ms (a 1 ms heartbeat ticks every 0.5 ms): ticks are grouped until they make 1 ms.
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .microseconds(500)) == (2, 1))
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .microseconds(300)) == (4, 1))
-        // A configuration that never starts (validate() refuses it) still makes a clock.
-        #expect(ConsensusTrait.leaderClockPace(tickInterval: .zero) == (1, 1))
+    @Test("The runtime credits the whole milliseconds that really passed, rounded down, at most one second per tick")
+    func runtimeCreditRoundsDownAndCaps() {
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .zero) == (0, false))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .microseconds(999)) == (0, false))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .microseconds(5_999)) == (5, false))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(1_000)) == (1_000, false))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(1_001)) == (1_000, true))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .seconds(3_600)) == (1_000, true))
+        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(-5)) == (0, false))
+    }
+
+    @Test("tick(times:) adds that many ticks, skipping the first after a (re)start like tick()")
+    func tickTimes() {
+        var clock = LeaderClock(millisecondsPerTick: 1)
+        clock.lead(from: 100)
+        clock.tick(times: 10)
+        #expect(clock.now == 109)
+        clock.tick(times: 5)
+        #expect(clock.now == 114)
+        let restarted = clock.applied(storeClock: 200)
+        let notAgain = clock.applied(storeClock: 150)
+        #expect(restarted && !notAgain)
+        clock.tick(times: 1)
+        #expect(clock.now == 200)
+        clock.tick(times: .max)
+        #expect(clock.now == .max)
     }
 
     @Test("millisecondsPerTick is at least 1")

@@ -35,7 +35,7 @@ extension ConsensusTrait {
             }
             for entry in rd.committedEntries { apply(entry) }
             // Entries stamped by an earlier leader may carry a later time than this leader's count.
-            leaderClock.applied(storeClock: store.clock)
+            if leaderClock.applied(storeClock: store.clock) { leaderClockCredited = .now }
             // 4. Reads.
             for rs in rd.readStates { readIndexConfirmed(context: rs.context, index: rs.index) }
             raft!.advance(rd)
@@ -64,7 +64,7 @@ extension ConsensusTrait {
         // Store time: a new leader counts its ticks from the latest stamp it knows (its applied
         // store's clock, or a later stamp in the rest of its log); others don't count.
         if soft.role == .leader {
-            if !leaderClock.isLeading { leaderClock.lead(from: latestKnownStamp()) }
+            if !leaderClock.isLeading { startLeaderClock() }
         } else {
             leaderClock.follow()
         }

@@ -46,12 +46,11 @@ public actor ConsensusTrait {
     var batchFlushScheduled = false
     var awaitingLeader: [Command] = []
 
-    // Store time (see LeaderClock): counted in this member's ticks while it leads.
-    var leaderClock: LeaderClock
-    /// How many runtime ticks make one tick of ``leaderClock`` (see ``leaderClockPace(tickInterval:)``).
-    let runtimeTicksPerLeaderClockTick: Int64
-    /// Runtime ticks since ``leaderClock`` last ticked.
-    var ticksSinceLeaderClockTick: Int64 = 0
+    // Store time (see LeaderClock): one leader-clock tick per millisecond of real time that
+    // passed while this member leads, measured on the monotonic clock.
+    var leaderClock = LeaderClock(millisecondsPerTick: 1)
+    /// Up to when real time has been credited to ``leaderClock``.
+    var leaderClockCredited = ContinuousClock.now
 
     // Reads and other waits on the applied index.
     var nextReadContext: UInt64 = 0
@@ -78,9 +77,6 @@ public actor ConsensusTrait {
         self.numericID = NodeInfo.numericID(nodeID)
         self.storage = storage
         self.directory[numericID] = NodeInfo(id: nodeID)
-        let pace = Self.leaderClockPace(tickInterval: configuration.tickInterval)
-        self.leaderClock = LeaderClock(millisecondsPerTick: pace.milliseconds)
-        self.runtimeTicksPerLeaderClockTick = pace.runtimeTicks
     }
 
     // MARK: - Lifecycle
@@ -223,11 +219,7 @@ public actor ConsensusTrait {
 
     func tick() {
         guard isRunning else { return }
-        ticksSinceLeaderClockTick += 1
-        if ticksSinceLeaderClockTick >= runtimeTicksPerLeaderClockTick {
-            ticksSinceLeaderClockTick = 0
-            leaderClock.tick()
-        }
+        creditLeaderClock()
         if raft != nil {
             raft!.tick()
             processReady()
@@ -241,8 +233,37 @@ public actor ConsensusTrait {
     func stampTime() -> Int64 {
         // The caller checked that the core leads; `roleChanged` has normally started the count
         // already. If not, start it as taking office would.
-        if !leaderClock.isLeading { leaderClock.lead(from: latestKnownStamp()) }
+        if !leaderClock.isLeading { startLeaderClock() }
         return leaderClock.now
+    }
+
+    /// Starts counting store time on taking office, from the latest stamp this member knows.
+    func startLeaderClock() {
+        leaderClock.lead(from: latestKnownStamp())
+        leaderClockCredited = .now
+    }
+
+    /// Credits ``leaderClock`` with the whole milliseconds of real time since the last credit.
+    func creditLeaderClock() {
+        let now = ContinuousClock.now
+        let credit = Self.leaderClockCredit(elapsed: now - leaderClockCredited)
+        guard credit.milliseconds > 0 else { return }
+        leaderClock.tick(times: credit.milliseconds)
+        leaderClockCredited = credit.capped ? now : leaderClockCredited + .milliseconds(credit.milliseconds)
+    }
+
+    /// The most store time one runtime tick can credit: bounds what a jump of the monotonic clock
+    /// (a suspended VM that resumes) can do to store time.
+    static let leaderClockCreditMax: Int64 = 1_000
+
+    /// The whole milliseconds in `elapsed` (rounded down, so store time never runs ahead of real
+    /// time), at most ``leaderClockCreditMax``; `capped` says the rest is dropped.
+    static func leaderClockCredit(elapsed: Duration) -> (milliseconds: Int64, capped: Bool) {
+        guard elapsed > .zero else { return (0, false) }
+        let (seconds, attoseconds) = elapsed.components
+        guard seconds < leaderClockCreditMax / 1000 + 1 else { return (leaderClockCreditMax, true) }
+        let whole = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return whole > leaderClockCreditMax ? (leaderClockCreditMax, true) : (whole, false)
     }
 
     /// The latest store time this member knows of: its applied store's clock, or a later stamp
@@ -250,25 +271,6 @@ public actor ConsensusTrait {
     func latestKnownStamp() -> Int64 {
         guard let r = raft, r.lastIndex > store.appliedIndex else { return store.clock }
         return max(store.clock, LeaderClock.latestStamp(in: r.entries(in: (store.appliedIndex + 1)...r.lastIndex)))
-    }
-
-    /// How ``leaderClock`` keeps pace with the runtime's ticks: it ticks once every `runtimeTicks`
-    /// ticks and adds `milliseconds`, the whole milliseconds (rounded down) those ticks take
-    /// at least, so store time never runs faster than real time. A tick interval of 1 ms or more
-    /// gives one runtime tick per clock tick; a shorter one groups ticks until they make 1 ms.
-    ///
-    /// - Parameter tickInterval: the runtime's tick interval (``ConsensusConfiguration/validate()``
-    ///   refuses one under 0.5 ms; a non-positive one, which never starts, gives `(1, 1)`).
-    /// - Returns: runtime ticks per clock tick (at least 1) and store milliseconds per clock tick
-    ///   (at least 1).
-    static func leaderClockPace(tickInterval: Duration) -> (runtimeTicks: Int64, milliseconds: Int64) {
-        guard tickInterval > .zero else { return (1, 1) }
-        var runtimeTicks: Int64 = 1
-        while tickInterval * runtimeTicks < .milliseconds(1) { runtimeTicks *= 2 }
-        let (seconds, attoseconds) = (tickInterval * runtimeTicks).components
-        let (whole, o1) = seconds.multipliedReportingOverflow(by: 1000)
-        let (total, o2) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        return (runtimeTicks, o1 || o2 ? .max : max(1, total))
     }
 
     /// Fails every waiting call.

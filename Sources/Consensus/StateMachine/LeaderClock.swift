@@ -11,9 +11,12 @@
 ///   earlier term that a later leader overwrote are gone from its log by then: they are never
 ///   a starting point.) Starting any lower would make its first stamps older than entries still
 ///   to be applied, and its fresh lock requests would look stale;
-/// - each tick adds ``millisecondsPerTick``; ticks are driven by sleeps on a monotonic clock, and
-///   a sleep never ends early, so a late tick only makes time run slower (grants last a little
-///   longer than their TTL, never shorter);
+/// - each tick adds ``millisecondsPerTick``. The simulator ticks once per virtual tick. The
+///   runtime measures, on a monotonic clock (never the wall clock), the whole milliseconds that
+///   passed since it last credited the clock and credits those, at most one second per runtime
+///   tick; so store time keeps pace with real time even when ticks come late on a loaded machine,
+///   never runs ahead of it, and a monotonic clock that jumped (a suspended VM) can move it by
+///   one second at most;
 /// - the first tick after the count starts is not counted: the count starts between two ticks,
 ///   so that tick may come at once, and counting it could put the clock up to one tick ahead of
 ///   real time (on every leader change). From the second tick on, every counted tick closes an
@@ -70,20 +73,32 @@ public struct LeaderClock: Sendable, Hashable {
     /// One tick passed (at least ``millisecondsPerTick`` of real time since the previous one).
     /// Counted only while leading, and not the first one after the count (re)starts.
     public mutating func tick() {
-        guard isLeading else { return }
+        tick(times: 1)
+    }
+
+    /// `count` ticks passed at once (a runtime that measures the real time between its ticks
+    /// credits the whole units that passed). The first one after the count (re)starts is not
+    /// counted, as with ``tick()``.
+    public mutating func tick(times count: Int64) {
+        guard isLeading, count > 0 else { return }
+        var n = count
         if startedBetweenTicks {
             startedBetweenTicks = false
-        } else if ticks < .max {
-            ticks += 1
+            n -= 1
         }
+        let (sum, overflow) = ticks.addingReportingOverflow(n)
+        ticks = overflow ? .max : sum
     }
 
     /// The applied store's clock is now `storeClock`: if that is ahead of the count, count on
     /// from it (as if taking office again now).
-    public mutating func applied(storeClock: Int64) {
-        if isLeading && storeClock > now {
-            restart(from: storeClock)
-        }
+    /// - Returns: whether the count restarted (a runtime measuring real time between ticks
+    ///   measures from now on).
+    @discardableResult
+    public mutating func applied(storeClock: Int64) -> Bool {
+        guard isLeading && storeClock > now else { return false }
+        restart(from: storeClock)
+        return true
     }
 
     private mutating func restart(from storeClock: Int64) {
