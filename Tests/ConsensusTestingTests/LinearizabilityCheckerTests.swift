@@ -19,6 +19,14 @@ struct LinearizabilityCheckerTests {
 
     /// Expects a failure on `key`, and returns its explanation.
     func expectCaught(_ history: [HistoryOperation], key: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        Self.expectCaught(by: checker, history, key: key, sourceLocation: sourceLocation)
+    }
+
+    /// Expects `checker` to find a failure on `key`, and returns its explanation.
+    static func expectCaught(
+        by checker: LinearizabilityChecker, _ history: [HistoryOperation], key: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
         let result = checker.check(history)
         guard case .notLinearizable(let caughtKey, let explanation) = result else {
             Issue.record("expected a violation on \(key), got \(result)", sourceLocation: sourceLocation)

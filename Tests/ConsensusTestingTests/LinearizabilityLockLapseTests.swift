@@ -16,13 +16,7 @@ struct LinearizabilityLockLapseTests {
         _ checker: LinearizabilityChecker, _ history: [HistoryOperation], key: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> String {
-        let result = checker.check(history)
-        guard case .notLinearizable(let caughtKey, let explanation) = result else {
-            Issue.record("expected a violation on \(key), got \(result)", sourceLocation: sourceLocation)
-            return ""
-        }
-        #expect(caughtKey == key, sourceLocation: sourceLocation)
-        return explanation
+        LinearizabilityCheckerTests.expectCaught(by: checker, history, key: key, sourceLocation: sourceLocation)
     }
 
     @Test("The default is the exact lapse")
