@@ -5,8 +5,14 @@ import Consensus
 /// **Guarantees** (raft):
 /// - *Mutual exclusion by the log*: a grant is an entry applied in log order, so at any point of
 ///   the log at most one holder has a live grant. Expiry is judged against the time the leader
-///   stamped on the entry (kept monotonic along the log), never a client's or a member's own
-///   clock, so every member decides the same and a client's clock jumping cannot break it.
+///   stamped on the entry (store time, see `LeaderClock`: counted by the leader on its monotonic
+///   clock, never faster than real time), never a client's or a member's wall clock, so every
+///   member decides the same and no clock stepping forward or back can shorten a grant.
+/// - *Mutual exclusion in real time, for holders that are not paused*: ``acquire(ttl:wait:)`` and
+///   ``withLock(ttl:wait:_:)`` count the TTL from when the request was sent, on this process's
+///   monotonic clock, so a holder stops acting as one before its grant can lapse; a grant heard
+///   too late to be of use is released, not returned. The simulator checks this under faults,
+///   clock steps and pauses (`RecipeSimulationTests`).
 /// - *Fencing tokens*: every grant carries a token strictly larger than every earlier grant of
 ///   the same lock (across releases, expiries, leader changes and snapshots).
 /// - Only the holder, with its token, can renew or release.
@@ -36,7 +42,7 @@ public struct DistributedLock: Sendable {
     /// The lock's name (locks live in their own namespace, apart from keys).
     public let name: String
     /// Who asks for it. Give every process (or task) that may contend its own holder name:
-    /// acquiring again with the same name returns the same grant.
+    /// acquiring again with the same name returns the same grant (same token, extended).
     public let holder: String
     /// The member proposals go through.
     public let node: ConsensusTrait
