@@ -83,6 +83,26 @@ public struct DistributedLock: Sendable {
         try await acquireLease(ttl: ttl, wait: wait, clock: RecipeClock()).grant
     }
 
+    /// A grant, and until when this process may act as its holder.
+    public struct HeldLock: Sendable, Hashable {
+        /// The grant (its ``LockGrant/token`` goes with every write to the protected resource).
+        public var grant: LockGrant
+        /// Until when the grant surely lasts, on this process's monotonic clock: the TTL counted
+        /// from when the granted request was sent. Stop acting as the holder at this instant.
+        public var validUntil: ContinuousClock.Instant
+
+        /// Whether this process may still act as the holder.
+        public var isValid: Bool { ContinuousClock.now < validUntil }
+    }
+
+    /// ``acquire(ttl:wait:)``, also saying until when this process may act as the holder (for a
+    /// caller that does not use ``withLock(ttl:wait:_:)`` and renews by itself).
+    public func acquireHeld(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> HeldLock {
+        let clock = RecipeClock()
+        let lease = try await acquireLease(ttl: ttl, wait: wait, clock: clock)
+        return HeldLock(grant: lease.grant, validUntil: clock.instant(lease.validUntil))
+    }
+
     /// ``acquire(ttl:wait:)``, returning the lease: until when, on `clock`, the grant surely lasts.
     func acquireLease(ttl: Duration, wait: Duration?, clock: RecipeClock) async throws(RecipeError) -> LockLease {
         try node.requireRaft("DistributedLock")

@@ -73,6 +73,9 @@ struct RecipeClock: Sendable {
     /// Whole milliseconds since creation.
     var now: Int64 { RecipeClock.milliseconds(clock.now - origin, atLeastOne: false) }
 
+    /// The instant `milliseconds` after creation.
+    func instant(_ milliseconds: Int64) -> ContinuousClock.Instant { origin + .milliseconds(milliseconds) }
+
     /// Whole milliseconds in `duration` (at least 1 when `atLeastOne`).
     static func milliseconds(_ duration: Duration, atLeastOne: Bool = true) -> Int64 {
         let (seconds, attoseconds) = duration.components

@@ -162,3 +162,22 @@ struct DistributedLockTests {
         }
     }
 }
+
+extension DistributedLockTests {
+    @Test("acquireHeld says until when this process may act as the holder: the TTL counted from when the request was sent")
+    func acquireHeldGivesTheHoldersDeadline() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let lock = DistributedLock("ledger", holder: "worker-1", on: leader)
+            let before = ContinuousClock.now
+            let held = try await lock.acquireHeld(ttl: .seconds(30))
+            let after = ContinuousClock.now
+            #expect(held.isValid)
+            #expect(held.grant.holder == "worker-1")
+            // Counted from the send, which lies between `before` and `after` (whole milliseconds).
+            #expect(held.validUntil <= after + .seconds(30))
+            #expect(held.validUntil >= before + .seconds(30) - .milliseconds(1))
+            #expect(try await lock.release(held.grant))
+        }
+    }
+}
