@@ -33,7 +33,7 @@ struct SimCommand: ParsableCommand {
     var recipes: RecipeWorkload?
 
     @Option(help: ArgumentHelp("Where leaders take the time they stamp on commands: leader-ticks (ours) or wall-clock (the first runtime's, broken by clock steps).",
-                               valueName: "leader-ticks|wall-clock"))
+                               valueName: StoreClockSource.allCases.map(\.rawValue).joined(separator: "|")))
     var storeClock: StoreClockSource = .leaderTicks
 
     @Option(help: "States the linearizability checker may explore per key before giving up (a failure).")
@@ -91,14 +91,4 @@ struct SimCommand: ParsableCommand {
 
 extension RecipeWorkload: ExpressibleByArgument {}
 
-extension StoreClockSource: ExpressibleByArgument {
-    public init?(argument: String) {
-        switch argument {
-        case "leader-ticks": self = .leaderTicks
-        case "wall-clock": self = .wallClock
-        default: return nil
-        }
-    }
-
-    public var defaultValueDescription: String { self == .leaderTicks ? "leader-ticks" : "wall-clock" }
-}
+extension StoreClockSource: ExpressibleByArgument {}

@@ -131,8 +131,8 @@ public struct SimulationOptions: Sendable {
 public enum StoreClockSource: String, Sendable, Hashable, CaseIterable {
     /// The leader's ticks, counted from the applied store clock (``LeaderClock``): what the
     /// runtime does.
-    case leaderTicks
+    case leaderTicks = "leader-ticks"
     /// The leader's own wall clock, kept monotonic per leader: what the first runtime did. A wall
     /// clock that steps forward makes grants lapse early; the recipe tests show the harm.
-    case wallClock
+    case wallClock = "wall-clock"
 }
