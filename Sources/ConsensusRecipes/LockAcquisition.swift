@@ -7,7 +7,9 @@ import Consensus
 ///
 /// **The caller's own deadline.** A grant lasts `ttl` of *store* time from when the leader stamped
 /// the request, which is after the request was sent; so on the caller's clock the grant surely
-/// lasts until `sent + ttl` (clocks drift, not jump: a monotonic clock is used). An answer that
+/// lasts until `sent + ttl`, less 1 ms for rounding. (A monotonic clock is used: it does not
+/// jump. The rate difference between the caller's and the leader's monotonic clocks, tens of
+/// parts per million, is not covered: over a 10 s TTL that is about a millisecond.) An answer that
 /// arrives after that moment is useless, even though the state machine granted it: the caller
 /// cannot know whether the grant is still live. Such a late grant is **not** handed out: the
 /// machine asks for it to be released (so that others need not wait out its TTL) and keeps
@@ -26,6 +28,10 @@ public struct LockAcquisition: Sendable, Hashable {
     /// Requests sent so far.
     public private(set) var attempts = 0
     private var sentAt: Int64
+    /// Tokens of late grants this acquisition asked to release. A retry by the same holder can
+    /// find such a grant still live and get it back extended, while the release is still on its
+    /// way; that grant is not handed out either (the release would free it under the caller).
+    private var abandoned: Set<UInt64> = []
 
     /// What to do after an answer.
     public enum Next: Sendable, Hashable {
@@ -78,9 +84,13 @@ public struct LockAcquisition: Sendable, Hashable {
             return .failed(.rejected(key: name, reason: "unexpected answer \(result)"), release: nil)
         }
         if let grant {
-            let validUntil = sentAt + ttlMilliseconds
-            if now < validUntil { return .granted(LockLease(grant: grant, validUntil: validUntil, ttlMilliseconds: ttlMilliseconds)) }
-            // Granted, but we heard it after our own TTL: it may have lapsed already.
+            let validUntil = LockLease.validUntil(sentAt: sentAt, ttlMilliseconds: ttlMilliseconds)
+            if now < validUntil && !abandoned.contains(grant.token) {
+                return .granted(LockLease(grant: grant, validUntil: validUntil, ttlMilliseconds: ttlMilliseconds))
+            }
+            // Granted, but heard after our own TTL (it may have lapsed already), or a grant we
+            // already gave up: release it, and keep waiting for a grant of our own.
+            abandoned.insert(grant.token)
             if waitedLong { return .failed(.lockNotAcquired(name: name, waited: .milliseconds(now - startedAt)), release: grant) }
             return .again(afterAttempt: attempts, release: grant)
         }
@@ -143,7 +153,14 @@ public struct LockLease: Sendable, Hashable {
         }
         guard case .lock(let renewed?) = result else { return .lost(.lockLost(name: grant.name, token: grant.token)) }
         grant = renewed
-        validUntil = max(validUntil, sentAt + ttlMilliseconds)
+        validUntil = max(validUntil, Self.validUntil(sentAt: sentAt, ttlMilliseconds: ttlMilliseconds))
         return .renewed
+    }
+
+    /// Until when a grant made or renewed by a request sent at `sentAt` surely lasts: its TTL from
+    /// the send, less 1 ms, because both the caller's clock and store time count whole
+    /// milliseconds (rounded down), so each can be up to 1 ms behind the other.
+    static func validUntil(sentAt: Int64, ttlMilliseconds: Int64) -> Int64 {
+        sentAt + ttlMilliseconds - 1
     }
 }

@@ -297,12 +297,12 @@ struct LockAcquisitionStepTests {
         #expect(Self.once().deadline == 1000)
     }
 
-    @Test("a grant heard before sent + ttl is granted, with a lease valid until sent + ttl")
+    @Test("a grant heard before sent + ttl - 1 is granted, with a lease valid until sent + ttl - 1 (1 ms for rounding)")
     func timelyGrantIsGranted() {
         var acquisition = Self.waiting()
         _ = acquisition.request(now: 1000)
-        let lease = LockLease(grant: Self.grant, validUntil: 1100, ttlMilliseconds: 100)
-        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1099) == .granted(lease))
+        let lease = LockLease(grant: Self.grant, validUntil: 1099, ttlMilliseconds: 100)
+        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1098) == .granted(lease))
     }
 
     @Test("the lease counts from the last request sent, not from the start nor from the answer")
@@ -311,7 +311,7 @@ struct LockAcquisitionStepTests {
         _ = acquisition.request(now: 1000)
         #expect(acquisition.answer(applied(.lock(nil)), now: 1020) == .again(afterAttempt: 1, release: nil))
         _ = acquisition.request(now: 1250)
-        let lease = LockLease(grant: Self.grant, validUntil: 1350, ttlMilliseconds: 100)
+        let lease = LockLease(grant: Self.grant, validUntil: 1349, ttlMilliseconds: 100)
         #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1300) == .granted(lease))
     }
 
@@ -319,17 +319,17 @@ struct LockAcquisitionStepTests {
     func timelyGrantAfterDeadlineIsGranted() {
         var acquisition = Self.waiting()
         _ = acquisition.request(now: 1450)
-        let lease = LockLease(grant: Self.grant, validUntil: 1550, ttlMilliseconds: 100)
-        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1549) == .granted(lease))
+        let lease = LockLease(grant: Self.grant, validUntil: 1549, ttlMilliseconds: 100)
+        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1548) == .granted(lease))
 
         var single = Self.once()
         _ = single.request(now: 1000)
         #expect(single.answer(applied(.lock(Self.grant)), now: 1050)
-            == .granted(LockLease(grant: Self.grant, validUntil: 1100, ttlMilliseconds: 100)))
+            == .granted(LockLease(grant: Self.grant, validUntil: 1099, ttlMilliseconds: 100)))
     }
 
     @Test("a grant heard at or after sent + ttl is not handed out while waiting: again, releasing it",
-          arguments: [1100, 1101, 1499] as [Int64])
+          arguments: [1099, 1100, 1101, 1499] as [Int64])
     func lateGrantWhileWaitingIsReleased(heardAt: Int64) {
         var acquisition = Self.waiting()
         _ = acquisition.request(now: 1000)
@@ -410,7 +410,7 @@ struct LockAcquisitionStepTests {
         #expect(reason.hasPrefix("unexpected answer"))
     }
 
-    @Test("exhaustive: a grant is handed out exactly when heard before sent + ttl, and never with a lease past sent + ttl")
+    @Test("exhaustive: a grant is handed out exactly when heard before sent + ttl - 1, and never with a lease past it")
     func grantDecisionIsExactlyTheTTLBoundary() {
         for sent: Int64 in 1000...1500 where sent % 25 == 0 {
             for heard in sent...(sent + 700) where heard % 5 == 0 {
@@ -419,14 +419,14 @@ struct LockAcquisitionStepTests {
                 let next = acquisition.answer(applied(.lock(Self.grant)), now: heard)
                 switch next {
                 case .granted(let lease):
-                    #expect(heard < sent + 100)
-                    #expect(lease.validUntil == sent + 100)
+                    #expect(heard < sent + 99)
+                    #expect(lease.validUntil == sent + 99)
                     #expect(lease.isValid(at: heard))
                 case .again(_, let release):
-                    #expect(heard >= sent + 100 && heard < 1500)
+                    #expect(heard >= sent + 99 && heard < 1500)
                     #expect(release == Self.grant)
                 case .failed(let error, let release):
-                    #expect(heard >= sent + 100 && heard >= 1500)
+                    #expect(heard >= sent + 99 && heard >= 1500)
                     #expect(error == .lockNotAcquired(name: "jobs", waited: .milliseconds(heard - 1000)))
                     #expect(release == Self.grant)
                 }
@@ -462,14 +462,14 @@ struct LockLeaseStepTests {
         #expect(lease.release == .lockRelease(name: "jobs", holder: "alice", token: 7))
     }
 
-    @Test("a renewal answered with a grant moves validUntil to sentAt + ttl and takes the new grant")
+    @Test("a renewal answered with a grant moves validUntil to sentAt + ttl - 1 and takes the new grant")
     func renewalExtends() {
         var lease = Self.lease()
         #expect(lease.renewed(applied(.lock(Self.extended)), sentAt: 1950) == .renewed)
-        #expect(lease.validUntil == 2050)
+        #expect(lease.validUntil == 2049)
         #expect(lease.grant == Self.extended)
-        #expect(lease.isValid(at: 2049))
-        #expect(!lease.isValid(at: 2050))
+        #expect(lease.isValid(at: 2048))
+        #expect(!lease.isValid(at: 2049))
     }
 
     @Test("a renewal sent long ago never moves validUntil backwards")
@@ -876,5 +876,21 @@ struct AtomicCounterStepTests {
         #expect(throws: RecipeError.self) {
             try AtomicCounter.values(in: applied(.put(previous: nil)), deltas: ["visits": 1])
         }
+    }
+}
+
+extension LockAcquisitionStepTests {
+    @Test("a grant it asked to release is never handed out, even if a retry gets it back extended before the release lands")
+    func abandonedGrantIsNotHandedOutAgain() {
+        var acquisition = Self.waiting()
+        _ = acquisition.request(now: 1000)
+        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1200) == .again(afterAttempt: 1, release: Self.grant))
+        // The retry finds the same grant still live (the release is still on its way).
+        _ = acquisition.request(now: 1210)
+        #expect(acquisition.answer(applied(.lock(Self.grant)), now: 1220) == .again(afterAttempt: 2, release: Self.grant))
+        // Once the release landed, a new grant is ours.
+        let fresh = LockGrant(name: "jobs", holder: "alice", token: Self.grant.token + 1, expiresAt: 99_000)
+        _ = acquisition.request(now: 1230)
+        #expect(acquisition.answer(applied(.lock(fresh)), now: 1240) == .granted(LockLease(grant: fresh, validUntil: 1329, ttlMilliseconds: 100)))
     }
 }

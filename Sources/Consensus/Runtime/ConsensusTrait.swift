@@ -234,6 +234,9 @@ public actor ConsensusTrait {
         // The caller checked that the core leads; `roleChanged` has normally started the count
         // already. If not, start it as taking office would.
         if !leaderClock.isLeading { startLeaderClock() }
+        // Credit the time since the last tick first: a stamp must not lag the moment it is made,
+        // or the grant it makes would count its TTL from a moment before the request was sent.
+        creditLeaderClock()
         return leaderClock.now
     }
 
