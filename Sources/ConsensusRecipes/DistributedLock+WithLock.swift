@@ -11,7 +11,10 @@ extension DistributedLock {
     /// may still run: that is why it should pass `token` to whatever it writes to, and that
     /// resource should refuse stale tokens (``FencedResource``).
     ///
-    /// A release that fails (no answer) is not retried: the grant lapses after its TTL.
+    /// A release that fails (no answer) is not retried: the grant lapses after its TTL. Until then,
+    /// a new acquisition under the same holder name may get that grant back extended, and the
+    /// late release could then free it under the new holder: give each acquisition that may
+    /// overlap such a release its own holder name.
     /// - Parameters:
     ///   - ttl: the grant's TTL; renewed every `ttl / 3`.
     ///   - wait: see ``acquire(ttl:wait:)``.
@@ -58,6 +61,26 @@ extension DistributedLock {
         case stopped
     }
 
+    /// Sends `lease`'s renewal and returns its answer, or `nil` if the lease runs out first.
+    private func answerWithin(_ lease: LockLease, clock: RecipeClock) async -> ProposalOutcome? {
+        let renewal = lease.renewal
+        let deadline = clock.instant(lease.validUntil)
+        // Not a task group: a group would wait for the renewal even after the deadline. The
+        // renewal goes on alone; its late answer is dropped.
+        let (answers, sink) = AsyncStream<ProposalOutcome?>.makeStream(bufferingPolicy: .bufferingNewest(2))
+        let node = self.node
+        Task { sink.yield(await node.outcome(ofRecipe: renewal)) }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            sink.yield(nil)
+        }
+        var iterator = answers.makeAsyncIterator()
+        let first = await iterator.next() ?? nil
+        timer.cancel()
+        sink.finish()
+        return first
+    }
+
     /// Renews every `interval` until cancelled (`.stopped`) or the lease is lost (`.lost`): a
     /// renewal is refused, or none was answered before the lease ran out on `clock`.
     private func keepRenewing<T>(_ lease: LockLease, every interval: Duration, clock: RecipeClock) async -> Step<T> {
@@ -66,7 +89,12 @@ extension DistributedLock {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return .stopped }
             let sent = clock.now
-            switch lease.renewed(await node.outcome(ofRecipe: lease.renewal), sentAt: sent) {
+            // Wait for the answer only while the lease lasts: a renewal that hangs must not keep
+            // the body running past the moment the grant may lapse.
+            guard let answer = await answerWithin(lease, clock: clock) else {
+                return .lost(.lockLost(name: name, token: lease.grant.token))
+            }
+            switch lease.renewed(answer, sentAt: sent) {
             case .renewed:
                 continue
             case .lost:

@@ -75,10 +75,12 @@ public struct DistributedLock: Sendable {
     ///   - wait: `nil` to try once; otherwise keep trying (with jittered backoff) until granted or
     ///     this much time has passed.
     /// - Returns: the grant, with its fencing token.
-    /// - Throws: ``RecipeError/lockNotAcquired(name:waited:)`` when someone else still holds it;
+    /// - Throws: ``RecipeError/lockNotAcquired(name:waited:)`` when no grant of our own came in
+    ///   time (someone else held it, or a grant came too late to use and was released; an earlier
+    ///   attempt with an unknown outcome may still become a grant, which lapses after its TTL);
     ///   ``RecipeError/outcomeUnknown(key:reason:)`` if the last attempt timed out (the lock may
     ///   be ours until its TTL passes); ``RecipeError/notApplied(key:reason:)`` (for example no
-    ///   quorum on this side of a partition).
+    ///   quorum on this side of a partition: the wait ends there, even with time left).
     public func acquire(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> LockGrant {
         try await acquireLease(ttl: ttl, wait: wait, clock: RecipeClock()).grant
     }

@@ -176,6 +176,7 @@ extension RecipeStatistics {
         grants += other.grants
         lateGrants += other.lateGrants
         renewals += other.renewals
+        renewalsRefused += other.renewalsRefused
         pauses += other.pauses
         staleWrites += other.staleWrites
         staleWritesRefused += other.staleWritesRefused

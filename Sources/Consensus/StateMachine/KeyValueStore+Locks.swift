@@ -1,8 +1,12 @@
 // Locks with expiry and fencing tokens. Expiry is judged only against the store clock (the
 // leader-stamped entry time, in store milliseconds), never a member's own clock, so every member
-// decides the same. A request whose own TTL has passed by the time it is applied (it was stamped,
-// then held up, for example by a leader change) is refused: its sender's deadline is over, and
-// granting it would shut everyone else out for a whole TTL on behalf of a request nobody awaits.
+// decides the same. A request whose own TTL has passed in store time by the time it is applied
+// is refused: its sender's deadline is over, and granting it would shut everyone else out for a
+// whole TTL on behalf of a request nobody awaits. With the runtime's stamps (LeaderClock) this
+// cannot happen: stamps never go back along the log, so at apply time the clock equals the
+// request's own stamp. The rule is defence in depth against a stamp source that can go back (a
+// wall clock); a waiter whose grant comes too late is protected by its own deadline instead
+// (ConsensusRecipes' LockAcquisition releases such a grant unused).
 
 /// A lock's state: its last fencing token (kept after release and expiry) and the current grant.
 struct LockRecord: Sendable, Hashable, Codable {

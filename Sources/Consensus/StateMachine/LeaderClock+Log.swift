@@ -10,11 +10,13 @@ extension LeaderClock {
     /// lower would make its first stamps older than entries it has yet to apply, and its fresh
     /// lock requests would look stale (``KeyValueStore`` refuses a request whose TTL is over in
     /// store time by the time it is applied).
+    ///
+    /// Stamps never go back along a log (every leader starts from the latest stamp in its own),
+    /// so the search goes backwards and stops at the first command: one decode, as a rule.
     public static func latestStamp(in entries: [Entry]) -> Int64 {
-        var latest: Int64 = 0
-        for e in entries where e.kind == .normal {
-            if let command = try? CommandCodec.decode(e.data) { latest = max(latest, command.time) }
+        for e in entries.reversed() where e.kind == .normal {
+            if let command = try? CommandCodec.decode(e.data) { return command.time }
         }
-        return latest
+        return 0
     }
 }

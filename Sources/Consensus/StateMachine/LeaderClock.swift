@@ -17,12 +17,14 @@
 ///   tick; so store time keeps pace with real time even when ticks come late on a loaded machine,
 ///   never runs ahead of it, and a monotonic clock that jumped (a suspended VM) can move it by
 ///   one second at most;
-/// - the first tick after the count starts is not counted: the count starts between two ticks,
-///   so that tick may come at once, and counting it could put the clock up to one tick ahead of
+/// - the first tick after the count starts is not counted (in the runtime, where a tick is one
+///   measured millisecond, that drops one millisecond): the count starts between two ticks, so
+///   that tick may come at once, and counting it could put the clock up to one tick ahead of
 ///   real time (on every leader change). From the second tick on, every counted tick closes an
 ///   interval that lies wholly after the start;
-/// - if the store's clock, as applied, gets ahead of the count (entries stamped by an earlier
-///   leader commit under this one), the count restarts from it (and again skips one tick).
+/// - if the store's clock, as applied, ever gets ahead of the count, the count restarts from it
+///   (and again skips one tick). Starting from the latest stamp in the log makes that impossible
+///   today; it stays as a guard should a leader ever start lower.
 ///
 /// Between leaders the store's time stands still; the store keeps its clock monotonic along the
 /// log (``KeyValueStore/clock`` is the largest stamp applied), so a new leader that starts from an

@@ -59,7 +59,8 @@ public enum HistoryOutcome: Sendable, Hashable {
 /// ```
 public struct ClientHistory: Sendable {
     /// The operations so far, in invocation order, without those known to have had no effect
-    /// (``discard(_:)``). Pending ones count as unknown.
+    /// (``discard(_:)``). Pending ones count as unknown. Once something was discarded, an id from
+    /// ``invoke(client:_:at:)`` no longer indexes this array.
     public var operations: [HistoryOperation] {
         discarded.isEmpty ? recorded : recorded.indices.filter { !discarded.contains($0) }.map { recorded[$0] }
     }

@@ -246,9 +246,10 @@ extension Simulation {
     mutating func checkClientHistory() throws(InvariantChecker.Violation) {
         guard options.clients > 0 else { return }
         if options.recipes != nil {
-            // Liveness was just shown by an entry applied on every member: every command that
-            // will ever commit is before it and applied. A given-up command that no member has
-            // applied reached only logs that will be overwritten: it never took effect.
+            // The run is over: no member applies anything after this point, so a given-up
+            // command that no member has applied never took effect in this run. (It could still
+            // sit in a log and commit if the run went on; the history ends here, so dropping it
+            // is exact for this history.)
             for (_, h) in clients.unresolved { clients.history.discard(h) }
             recipeLedger.stats.discardedUnknowns += clients.unresolved.count
             clients.unresolved = [:]

@@ -27,11 +27,13 @@ public enum RecipeWorkload: String, Sendable, Hashable, CaseIterable {
 
 /// One simulated client's recipe state.
 struct RecipeClient: Sendable {
-    /// Ticks to wait before acting again (a backoff, or a pause).
+    /// The tick before which the client does not act (a backoff, or a pause).
     var wakeAt: UInt64 = 0
     var update: UpdateLoop?
     var view: OptimisticView?
+    /// The change being proposed, and those begun after it, waiting their turn.
     var change: OptimisticView.Change?
+    var queued: [OptimisticView.Change] = []
     var acquisition: LockAcquisition?
     var lease: LockLease?
     /// When the current belief of holding began (history time).
@@ -52,7 +54,8 @@ struct RecipeLedger: Sendable {
     var changes: [CounterChange] = []
     var beliefs = LockBeliefChecker()
     var fence = Fence()
-    var lastWriter: UInt64 = 0
+    /// The first broken promise seen during the run (reported at the end).
+    var violation: String?
     var stats = RecipeStatistics()
 }
 
@@ -67,6 +70,8 @@ public struct RecipeStatistics: Sendable, Hashable {
     /// Grants heard after the requester's own TTL had passed: released, not used.
     public var lateGrants = 0
     public var renewals = 0
+    /// Renewals refused (the grant had lapsed): the holder stops at once.
+    public var renewalsRefused = 0
     public var pauses = 0
     /// Writes by a holder that woke from a pause past its lease.
     public var staleWrites = 0
@@ -210,11 +215,18 @@ extension Simulation {
             recipeClients[c].view = OptimisticView(key: Self.viewKey, agreed: start, at: nodes[l].appliedIndex)
         }
         observeView(c, at: l)
-        let value = ConsensusValue.string("v\(c)-\(clients.nextSequence)")
-        let change = recipeClients[c].view!.begin(value)
+        if recipeClients[c].queued.isEmpty {
+            // Sometimes two changes at once, as two quick `OptimisticValue.set`s: the second is
+            // built on the first's value and proposed after it.
+            for n in 0..<(rng.chance(0.3) ? 2 : 1) {
+                let value = ConsensusValue.string("v\(c)-\(clients.nextSequence)-\(n)")
+                recipeClients[c].queued.append(recipeClients[c].view!.begin(value))
+            }
+        }
+        let change = recipeClients[c].queued.removeFirst()
         recipeClients[c].change = change
         send(client: c, change.operation,
-             recording: .compareAndSwap(key: change.key, expected: change.base?.description, new: value.description), to: l)
+             recording: .compareAndSwap(key: change.key, expected: change.base?.description, new: change.value?.description), to: l)
     }
 
     private mutating func observeView(_ c: Int, at l: Int) {
@@ -226,9 +238,21 @@ extension Simulation {
         guard let change = recipeClients[c].change else { return }
         // Like the actor: read the member's applied value before deciding what a rollback restores.
         if let node { observeView(c, at: node) }
+        let expected: ConsensusValue?
         switch recipeClients[c].view!.finish(change, OptimisticView.reason(of: outcome, key: change.key)) {
-        case .kept: recipeLedger.stats.kept += 1
-        case .rolledBack: recipeLedger.stats.rollbacks += 1
+        case .kept:
+            recipeLedger.stats.kept += 1
+            // The changes waiting their turn were built on this one: the latest is on top.
+            expected = recipeClients[c].queued.last.map { $0.value } ?? recipeClients[c].view!.agreed
+        case .rolledBack:
+            recipeLedger.stats.rollbacks += 1
+            // Everything waiting was built on the withdrawn value: the view shows the agreed one.
+            expected = recipeClients[c].view!.agreed
+        }
+        let view = recipeClients[c].view!
+        if view.optimistic != expected && recipeLedger.violation == nil {
+            recipeLedger.violation = "client \(c)'s view shows \(view.optimistic?.description ?? "absent") after change \(change.sequence); "
+                + "expected \(expected?.description ?? "absent") (agreed \(view.agreed?.description ?? "absent"), \(recipeClients[c].queued.count) waiting)"
         }
         recipeClients[c].change = nil
     }
@@ -258,8 +282,18 @@ extension Simulation {
         if let sent = recipeClients[c].renewSentAt {
             recipeClients[c].renewSentAt = nil
             guard var lease = recipeClients[c].lease else { return }
-            if case .renewed = lease.renewed(outcome, sentAt: sent) { recipeLedger.stats.renewals += 1 }
-            recipeClients[c].lease = lease
+            switch lease.renewed(outcome, sentAt: sent) {
+            case .renewed:
+                recipeLedger.stats.renewals += 1
+                recipeClients[c].lease = lease
+            case .lost:
+                // Refused: the grant lapsed or was taken over. Stop believing now.
+                recipeLedger.stats.renewalsRefused += 1
+                endBelief(c, recipeClients[c], at: clientTime)
+                recipeClients[c].lease = nil
+            case .noAnswer:
+                break
+            }
             return
         }
         guard var acquisition = recipeClients[c].acquisition else { return }
@@ -438,6 +472,9 @@ extension Simulation {
                                             from: recipeClients[c].beliefFrom, until: historyTime(held.expires))
             }
         }
+        if let violation = recipeLedger.violation {
+            throw .init(property: "optimistic view", detail: violation)
+        }
         let beliefs = recipeLedger.beliefs.check()
         if let violation = beliefs.violation {
             throw .init(property: "mutual exclusion", detail: violation)
@@ -455,7 +492,7 @@ extension Simulation {
             }
         case .optimistic:
             let value = store.get(Self.viewKey)?.value
-            for c in recipeClients.indices where recipeClients[c].view != nil && recipeClients[c].change == nil {
+            for c in recipeClients.indices where recipeClients[c].view != nil && recipeClients[c].change == nil && recipeClients[c].queued.isEmpty {
                 recipeClients[c].view!.observe(value, at: nodes[l].appliedIndex)
                 let view = recipeClients[c].view!
                 guard view.optimistic == value, view.agreed == value else {
