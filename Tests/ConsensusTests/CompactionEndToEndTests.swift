@@ -52,7 +52,18 @@ struct CompactionEndToEndTests {
                 group.addTask {
                     var count = 0
                     for i in 0..<Self.writesPerProposer {
-                        if try await leader.propose(Self.key(p, i % Self.keysPerProposer), .int(Int64(i))) { count += 1 }
+                        while true {
+                            let result = try await leader.proposeWithResult(Self.key(p, i % Self.keysPerProposer), .int(Int64(i)))
+                            if result.accepted { count += 1; break }
+                            // Back-pressure: refused before reaching the log, so retrying is safe
+                            // (on a loaded machine commits slow down and the window fills).
+                            if result.error == ConsensusError.overloaded.description {
+                                try await Task.sleep(for: .milliseconds(5))
+                                continue
+                            }
+                            Issue.record("write \(p)/\(i) failed: \(result.error ?? "no error given")")
+                            break
+                        }
                     }
                     return count
                 }
