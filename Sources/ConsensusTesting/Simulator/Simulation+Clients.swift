@@ -116,15 +116,13 @@ extension Simulation {
     /// Returns `false` if `l` refused it at once (it never entered the log).
     @discardableResult
     mutating func send(client c: Int, _ operation: StoreOperation, recording action: ModelAction?, to l: Int) -> Bool {
-        let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
-        clients.nextSequence += 1
-        let command = Command(id: id, time: stamp(l), operation: operation)
+        let command = clientCommand(c, operation, at: l)
         let h = action.map { clients.history.invoke(client: c, $0, at: clientTime) }
         let deadline = now + UInt64(options.clientTimeoutTicks)
-        clients.busy[c] = .init(history: h, node: nodes[l].id, deadline: deadline, pending: .command(id))
-        clients.byProposal[id] = c
+        clients.busy[c] = .init(history: h, node: nodes[l].id, deadline: deadline, pending: .command(command.id))
+        clients.byProposal[command.id] = c
         do {
-            try nodes[l].raft!.propose(try CommandCodec.encode(command, compressAbove: nil))
+            try propose(command, at: l)
             return true
         } catch {
             // Refused at once: it never entered the log. Unknown is still a true statement.
@@ -168,6 +166,18 @@ extension Simulation {
             return (.lockRelease(name: Self.lockName, holder: holder, token: token),
                     .lockRelease(lock: Self.lockName, holder: holder, token: token))
         }
+    }
+
+    /// Client `c`'s next command, stamped by node `l` (which believes it leads).
+    mutating func clientCommand(_ c: Int, _ operation: StoreOperation, at l: Int) -> Command {
+        let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
+        clients.nextSequence += 1
+        return Command(id: id, time: stamp(l), operation: operation)
+    }
+
+    /// Hands `command` to node `l`'s core.
+    mutating func propose(_ command: Command, at l: Int) throws {
+        try nodes[l].raft!.propose(try CommandCodec.encode(command, compressAbove: nil))
     }
 
     /// The history learns the outcome of a command its client gave up on.

@@ -326,11 +326,9 @@ extension Simulation {
         let l = rng.pick(leaders)
         let h = clients.history.invoke(client: c, .lockRelease(lock: grant.name, holder: grant.holder, token: grant.token), at: clientTime)
         clients.history.timeOut(h)
-        let id = ProposalID(node: 0xC11E_0000 + UInt64(c), sequence: clients.nextSequence)
-        clients.nextSequence += 1
-        clients.unresolved[id] = h
-        let command = Command(id: id, time: stamp(l), operation: .lockRelease(name: grant.name, holder: grant.holder, token: grant.token))
-        if let data = try? CommandCodec.encode(command, compressAbove: nil) { try? nodes[l].raft!.propose(data) }
+        let command = clientCommand(c, .lockRelease(name: grant.name, holder: grant.holder, token: grant.token), at: l)
+        clients.unresolved[command.id] = h
+        try? propose(command, at: l)
     }
 
     /// A holder's turn: stop believing once the lease ran out; otherwise write with the token,
