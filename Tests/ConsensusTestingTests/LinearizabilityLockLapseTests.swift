@@ -168,3 +168,23 @@ struct LinearizabilityLockLapseTests {
         if LinearizabilityRandomTests.seeds(100).count > 1 { #expect(caughtByExact > 0) }
     }
 }
+
+extension LinearizabilityLockLapseTests {
+    /// A store whose clock can go back (a leader's wall clock) may apply a request after its own
+    /// ttl and refuse it as stale while the lock is free; the runtime's store clock cannot, so
+    /// there the same refusal is a bug.
+    @Test("A refusal while free, of a request whose window spans its ttl: explained only if the clock may go back")
+    func staleRefusalOnlyWhenTheClockMayGoBack() {
+        let history = [
+            done(1, 0, 1, .lockAcquire(lock: "l", holder: "a", ttl: 10), .granted(token: 1)),
+            done(1, 2, 3, .lockRelease(lock: "l", holder: "a", token: 1), .released(true)),
+            done(2, 10, 40, .lockAcquire(lock: "l", holder: "b", ttl: 20), .refused),
+        ]
+        _ = expectCaught(notBefore, history, key: "l")
+        #expect(LinearizabilityChecker(lockLapse: .clockMayGoBack).check(history) == .linearizable)
+        // A window shorter than the ttl cannot be stale: caught either way.
+        var short = history
+        short[2] = done(2, 10, 25, .lockAcquire(lock: "l", holder: "b", ttl: 20), .refused)
+        _ = expectCaught(LinearizabilityChecker(lockLapse: .clockMayGoBack), short, key: "l")
+    }
+}

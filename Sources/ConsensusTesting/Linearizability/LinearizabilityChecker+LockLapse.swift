@@ -19,5 +19,12 @@ extension LinearizabilityChecker {
         /// (always, until someone else takes the lock); a grant to another holder still needs
         /// the earlier grant's point plus its ttl to be at or before the new grant's response.
         case notBefore
+        /// As ``notBefore``, and besides, the store's clock may go back along the log (a wall
+        /// clock stamped by each leader): a request can then be applied after its own ttl has
+        /// passed in store time, and the store refuses it, whoever holds the lock. Such a refusal
+        /// is explained when the request's point can be at or after its invocation plus its ttl.
+        /// With a clock that never goes back (the runtime's `LeaderClock`) that cannot happen, so
+        /// ``notBefore`` does not allow it.
+        case clockMayGoBack
     }
 }

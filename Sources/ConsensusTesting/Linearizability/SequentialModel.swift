@@ -165,7 +165,7 @@ enum SequentialModel {
                 next.expiresEarliest = saturatingAdd(next.now, ttl)
                 switch lockLapse {
                 case .exact: next.expiresLatest = saturatingAdd(operation.timeTo, ttl)
-                case .notBefore: next.expiresLatest = .max
+                case .notBefore, .clockMayGoBack: next.expiresLatest = .max
                 }
             }
             return replacing(state, slot, .lock(next))
@@ -179,10 +179,11 @@ enum SequentialModel {
         case (.exact, let ttl?): extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
         default: extended.expiresLatest = .max
         }
-        // A request whose own ttl is over when it takes effect (its point is at or after its
-        // invocation plus `ttl`) is refused and changes nothing, whoever holds the lock.
+        // With a clock that may go back: a request whose own ttl is over when it takes effect (its
+        // point is at or after its invocation plus `ttl`) is refused and changes nothing, whoever
+        // holds the lock.
         var staleRefusal: [ResourceState]?
-        if let ttl {
+        if let ttl, lockLapse == .clockMayGoBack {
             let point = max(from, saturatingAdd(operation.timeFrom, ttl))
             if point <= operation.timeTo {
                 var stale = lock

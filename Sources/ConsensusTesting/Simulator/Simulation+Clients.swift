@@ -264,7 +264,8 @@ extension Simulation {
             recipeLedger.stats.discardedUnknowns += clients.unresolved.count
             clients.unresolved = [:]
         }
-        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget, lockLapse: .notBefore).check(clients.history.operations)
+        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget,
+                                            lockLapse: options.storeClock == .wallClock ? .clockMayGoBack : .notBefore).check(clients.history.operations)
         stats.clientOperations = clients.history.operations.count
         stats.clientCompleted = clients.completed
         if !result.isLinearizable {
