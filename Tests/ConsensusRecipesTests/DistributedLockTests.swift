@@ -207,3 +207,38 @@ extension DistributedLockTests {
         }
     }
 }
+
+extension DistributedLockTests {
+    /// When something happened, set from inside a lock's body.
+    actor Moment {
+        var at: ContinuousClock.Instant?
+        func mark() { at = .now }
+    }
+
+    /// The holder's member is cut off: its renewals get no answer. `withLock` must give up when
+    /// the lease runs out (TTL from the last good renewal), not when a renewal times out (the
+    /// configuration's 10 s timeout), so the body is cancelled while the grant may still be live.
+    @Test("withLock cut off from the cluster: lockLost when the lease runs out, long before a renewal times out")
+    func withLockGivesUpWhenTheLeaseRunsOut() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let follower = try #require(await cluster.followers(of: leader).first)
+            let lock = DistributedLock("door", holder: "cut-off", on: follower)
+            let cut = Moment()
+            do {
+                _ = try await lock.withLock(ttl: .milliseconds(900)) { _ in
+                    try await Task.sleep(for: .milliseconds(100))
+                    await cluster.isolate(follower.nodeID)
+                    await cut.mark()
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                }
+                Issue.record("withLock returned although its member was cut off")
+            } catch RecipeError.lockLost(name: "door", token: _) {
+                let cutAt = try #require(await cut.at)
+                let after = cutAt.duration(to: .now)
+                #expect(after < .seconds(5), "gave up \(after) after the cut: a renewal's timeout decided, not the lease")
+            }
+            await cluster.heal()
+        }
+    }
+}
