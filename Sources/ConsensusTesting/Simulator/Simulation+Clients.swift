@@ -182,8 +182,8 @@ extension Simulation {
 
     /// The history learns the outcome of a command its client gave up on.
     private mutating func resolveGivenUp(_ h: Int, _ command: Command, _ result: OperationResult, at time: Int64) {
-        // Only recipe outputs are resolved; an unexpected result leaves the outcome unknown.
-        guard let output = try? recipeOutput(command, result) else { return }
+        // An unexpected result leaves the outcome unknown.
+        guard let output = try? modelOutput(command, result) else { return }
         clients.history.resolve(h, output, at: time)
         recipeLedger.stats.resolvedUnknowns += 1
     }
@@ -195,41 +195,35 @@ extension Simulation {
             if let h = clients.unresolved.removeValue(forKey: command.id) { resolveGivenUp(h, command, result, at: clientTime) }
         }
         guard let c = clients.byProposal[command.id], let o = clients.busy[c], o.node == node else { return }
-        if options.recipes != nil {
-            clients.busy[c] = nil
-            clients.byProposal[command.id] = nil
-            clients.completed += 1
-            if let h = o.history { clients.history.complete(h, try recipeOutput(command, result), at: clientTime) }
-            recipeAnswered(c, .applied(result, index: index), from: self.index(of: node))
-            return
-        }
-        let output: ModelOutput
-        switch result {
-        case .put(let previous), .delete(let previous):
-            output = .replaced(previous: previous?.description)
-        case .compareAndSwap(let succeeded, _):
-            output = .swapped(succeeded)
-        case .counter(let values):
-            guard case let .counterAdd(name, _) = command.operation, let v = values[name] else {
-                throw .init(property: "client", detail: "counter result without its counter: \(result)")
-            }
-            output = .counter(v)
-        case .lock(let grant):
-            if let grant {
-                clients.lastToken[c] = grant.token
-                output = .granted(token: grant.token)
-            } else {
-                output = .refused
-            }
-        case .lockReleased(let released):
-            output = .released(released)
-        default:
-            throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
-        }
-        clients.history.complete(o.history!, output, at: clientTime)
+        if let h = o.history { clients.history.complete(h, try modelOutput(command, result), at: clientTime) }
         clients.busy[c] = nil
         clients.byProposal[command.id] = nil
         clients.completed += 1
+        if options.recipes != nil {
+            recipeAnswered(c, .applied(result, index: index), from: self.index(of: node))
+        } else if case .lock(let grant?) = result {
+            clients.lastToken[c] = grant.token
+        }
+    }
+
+    /// What the history records as the answer to a client command.
+    func modelOutput(_ command: Command, _ result: OperationResult) throws(InvariantChecker.Violation) -> ModelOutput {
+        switch (command.operation, result) {
+        // The lesson's compare-and-swap is recorded as a swap, and tells its caller it won
+        // whenever its unconditional put applied.
+        case (.put, .put) where options.recipes == .racyCAS: return .swapped(true)
+        case (.put, .put(let previous)), (.delete, .delete(let previous)): return .replaced(previous: previous?.description)
+        case (.compareAndSwap, .compareAndSwap(let succeeded, _)): return .swapped(succeeded)
+        case (.counterAdd(let name, _), .counter(let values)):
+            guard let value = values[name] else {
+                throw .init(property: "client", detail: "counter result without its counter: \(result)")
+            }
+            return .counter(value)
+        case (.counterBatch, .counter(let values)): return .counters(values)
+        case (.lockAcquire, .lock(let grant)): return grant.map { .granted(token: $0.token) } ?? .refused
+        case (.lockRelease, .lockReleased(let freed)): return .released(freed)
+        default: throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
+        }
     }
 
     /// Serves the ReadIndex reads whose index node `i` has applied.

@@ -140,20 +140,6 @@ extension Simulation {
         }
     }
 
-    /// The history output of a recipe command's answer.
-    func recipeOutput(_ command: Command, _ result: OperationResult) throws(InvariantChecker.Violation) -> ModelOutput {
-        switch (command.operation, result) {
-        case (.compareAndSwap, .compareAndSwap(let succeeded, _)): return .swapped(succeeded)
-        // The lesson's compare-and-swap tells its caller it won whenever its put applied.
-        case (.put, .put): return .swapped(true)
-        case (.counterAdd(let name, _), .counter(let values)): return .counter(values[name] ?? 0)
-        case (.counterBatch, .counter(let values)): return .counters(values)
-        case (.lockAcquire, .lock(let grant)): return grant.map { .granted(token: $0.token) } ?? .refused
-        case (.lockRelease, .lockReleased(let freed)): return .released(freed)
-        default: throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
-        }
-    }
-
     // MARK: - Checks at the end
 
     /// Notes a counter-like change (a counter add or batch, a CAS increment) for the exactness check.
