@@ -78,8 +78,6 @@ struct RecipeClock: Sendable {
 
     /// Whole milliseconds in `duration` (at least 1 when `atLeastOne`).
     static func milliseconds(_ duration: Duration, atLeastOne: Bool = true) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return atLeastOne ? max(1, ms) : ms
+        atLeastOne ? max(1, duration.wholeMilliseconds) : duration.wholeMilliseconds
     }
 }

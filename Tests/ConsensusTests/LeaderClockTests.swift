@@ -102,6 +102,15 @@ struct LeaderClockTests {
         #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(-5)) == (0, false))
     }
 
+    @Test("Duration.wholeMilliseconds rounds toward zero and saturates")
+    func wholeMilliseconds() {
+        #expect(Duration.microseconds(5_999).wholeMilliseconds == 5)
+        #expect(Duration.microseconds(-5_999).wholeMilliseconds == -5)
+        #expect(Duration.seconds(3).wholeMilliseconds == 3_000)
+        #expect(Duration.seconds(Int64.max).wholeMilliseconds == .max)
+        #expect(Duration.seconds(Int64.min).wholeMilliseconds == .min)
+    }
+
     @Test("tick(times:) adds that many ticks, skipping the first after a (re)start like tick()")
     func tickTimes() {
         var clock = LeaderClock(millisecondsPerTick: 1)

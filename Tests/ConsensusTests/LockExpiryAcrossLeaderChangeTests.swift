@@ -28,11 +28,6 @@ struct LockExpiryAcrossLeaderChangeTests {
         return nil
     }
 
-    static func milliseconds(_ d: Duration) -> Int64 {
-        let (seconds, attoseconds) = d.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
     @Test("Leader killed while A holds a 1.5 s lock: B, retrying through the new leader, is granted no earlier than A's send + ttl, and is granted within 20 s; store clocks stay monotonic and never gain on real time")
     func lockHeldAcrossLeaderDeathLapsesLateNeverEarly() async throws {
         try await withCluster(size: 3) { cluster in
@@ -111,7 +106,7 @@ struct LockExpiryAcrossLeaderChangeTests {
             // Store time never ran ahead of real time since A's stamp (which came after `sentA`).
             for o in observations where o.storeClock >= clockAtGrantA {
                 let storeElapsed = o.storeClock - clockAtGrantA
-                let realElapsed = Self.milliseconds(o.seenBy - sentA)
+                let realElapsed = (o.seenBy - sentA).wholeMilliseconds
                 #expect(storeElapsed <= realElapsed, "\(o.node): \(storeElapsed) ms of store time in \(realElapsed) ms of real time")
             }
         }

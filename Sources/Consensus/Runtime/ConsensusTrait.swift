@@ -263,17 +263,15 @@ public actor ConsensusTrait {
     /// time), at most ``leaderClockCreditMax``; `capped` says the rest is dropped.
     static func leaderClockCredit(elapsed: Duration) -> (milliseconds: Int64, capped: Bool) {
         guard elapsed > .zero else { return (0, false) }
-        let (seconds, attoseconds) = elapsed.components
-        guard seconds < leaderClockCreditMax / 1000 + 1 else { return (leaderClockCreditMax, true) }
-        let whole = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let whole = elapsed.wholeMilliseconds
         return whole > leaderClockCreditMax ? (leaderClockCreditMax, true) : (whole, false)
     }
 
     /// The latest store time this member knows of: its applied store's clock, or a later stamp
     /// among the entries of its log it has not applied yet.
     func latestKnownStamp() -> Int64 {
-        guard let r = raft, r.lastIndex > store.appliedIndex else { return store.clock }
-        return max(store.clock, LeaderClock.latestStamp(in: r.entries(in: (store.appliedIndex + 1)...r.lastIndex)))
+        guard let r = raft else { return store.clock }
+        return LeaderClock.latestKnownStamp(store: store, raft: r)
     }
 
     /// Fails every waiting call.
