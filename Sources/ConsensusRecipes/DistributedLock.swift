@@ -116,15 +116,22 @@ public struct DistributedLock: Sendable {
             case .granted(let lease):
                 return lease
             case .again(let attempt, let late):
-                if let late { _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: late.token)) }
+                await releaseUnused(late)
                 let left = Duration.milliseconds(max(0, acquisition.deadline - clock.now))
                 let pause = min(retry.backoff(afterAttempt: attempt), left)
                 if pause > .zero { try? await Task.sleep(for: pause) }
             case .failed(let error, let late):
-                if let late { _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: late.token)) }
+                await releaseUnused(late)
                 throw error
             }
         }
+    }
+
+    /// Releases a grant that came too late to be used (if any), whatever comes of the release:
+    /// ``LockAcquisition`` never hands that grant out again.
+    private func releaseUnused(_ grant: LockGrant?) async {
+        guard let grant else { return }
+        _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: grant.token))
     }
 
     /// Extends a grant that is still live to `ttl` from now (store time).

@@ -19,4 +19,14 @@ extension LeaderClock {
         }
         return 0
     }
+
+    /// Where a member that takes office starts counting: its applied store's clock, or a later
+    /// stamp among the entries of its log it has not applied yet (``latestStamp(in:)``).
+    /// - Parameters:
+    ///   - store: the member's applied state machine.
+    ///   - raft: the member's core (its log).
+    public static func latestKnownStamp(store: KeyValueStore, raft: Raft) -> Int64 {
+        guard raft.lastIndex > store.appliedIndex else { return store.clock }
+        return max(store.clock, latestStamp(in: raft.entries(in: (store.appliedIndex + 1)...raft.lastIndex)))
+    }
 }

@@ -208,8 +208,7 @@ public struct Simulation: Sendable {
             stats.elections += 1
             record("n\(id) becomes leader term=\(soft.term) log=\(raft.lastIndex) commit=\(raft.commitIndex) \(raft.configuration)")
             // As the runtime does: from the latest stamp it knows, applied or still in its log.
-            let unapplied = raft.lastIndex > nodes[i].appliedIndex ? raft.entries(in: (nodes[i].appliedIndex + 1)...raft.lastIndex) : []
-            nodes[i].leaderClock.lead(from: max(nodes[i].store.clock, LeaderClock.latestStamp(in: unapplied)))
+            nodes[i].leaderClock.lead(from: LeaderClock.latestKnownStamp(store: nodes[i].store, raft: raft))
         } else if nodes[i].lastRole == .leader {
             record("n\(id) steps down term=\(soft.term)")
             nodes[i].leaderClock.follow()
