@@ -113,11 +113,13 @@ struct DistributedLockTests {
             let rival = DistributedLock("job", holder: "rival", on: followers[1])
 
             // A TTL generous enough that a renewal (every TTL/3, forwarded through a follower)
-            // lands in time on a loaded 2-core machine; the body still lasts three TTLs.
-            let token = try await worker.withLock(ttl: .milliseconds(1200)) { token in
+            // is answered before the lease runs out on a loaded 2-core machine: withLock gives the
+            // lock up as lost as soon as a renewal is not answered in time. With 1.2 s, one fresh
+            // clone's full run lost it. The body still lasts three TTLs.
+            let token = try await worker.withLock(ttl: .milliseconds(2000)) { token in
                 // Three TTLs long: without the background renewals the rival would get in.
                 let clock = ContinuousClock()
-                let end = clock.now + .milliseconds(3600)
+                let end = clock.now + .milliseconds(6000)
                 while clock.now < end {
                     await #expect(throws: RecipeError.self) { try await rival.acquire(ttl: .seconds(5)) }
                     try await Task.sleep(for: .milliseconds(300))
