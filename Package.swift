@@ -29,6 +29,7 @@ let package = Package(
                 "ConsensusCore", "ConsensusStorage", "ConsensusNetwork",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Optimistic update, compare-and-swap, lock with expiry and fencing, atomic counter:

@@ -21,6 +21,9 @@ public enum PeerMessage: Sendable, Hashable {
     /// `majoritySync` with them.
     case majoritySyncRequest
     case majoritySync([MajorityWrite])
+    /// simple_majority: the sender's view of the membership (name to address), with a version
+    /// that grows with every change; a member adopts a higher version (ties: the larger set).
+    case majorityMembers(version: UInt64, members: [String: String])
 
     /// Bytes of entry and snapshot payload carried (what compression shrinks).
     public var payloadBytes: Int {
@@ -33,7 +36,7 @@ public enum PeerMessage: Sendable, Hashable {
             }
         case .forward(let command, _):
             return command.count
-        case .ping, .pong, .majorityVote, .majoritySyncRequest:
+        case .ping, .pong, .majorityVote, .majoritySyncRequest, .majorityMembers:
             return 0
         case .majorityPropose(let w), .majorityCommit(let w):
             return w.value.count

@@ -228,7 +228,7 @@ private final class FileCluster: @unchecked Sendable {
         for name in names {
             guard let node = nodes[name] else { continue }
             let state = await node.debugState
-            if state.running && state.role == "leader" && state.currentTerm > (best?.term ?? 0) { best = (node, state.currentTerm) }
+            if state.running && state.role == .leader && state.currentTerm > (best?.term ?? 0) { best = (node, state.currentTerm) }
         }
         return best?.node
     }

@@ -89,7 +89,7 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("timeout: a proposal that cannot reach a quorum fails with timedOut in its result")
+    @Test("timeout: a proposal that cannot reach a quorum fails with timedOut in its result (outcome unknown), and propose throws it rather than answering false")
     func timeoutFailsProposalWithoutQuorum() async throws {
         var configuration = ConsensusConfiguration.fastRaft()
         configuration.timeout = .milliseconds(1000)
@@ -100,8 +100,14 @@ struct ConfigurationTests {
             let result = try await leader.proposeWithResult("lonely", true)
             #expect(!result.accepted)
             #expect(result.error == ConsensusError.timedOut.description)
+            #expect(result.errorCode == .timeout && result.outcomeUnknown)
             // The lone node also cannot serve a linearizable read.
             await #expect(throws: ConsensusError.self) { try await leader.value("lonely", consistency: .linearizable) }
+            // By now the leader has noticed that it is cut off: a new write is refused at once
+            // (`false`: it never takes effect), without waiting for the timeout.
+            #expect(await leader.currentPartition?.side == .minority)
+            let refused = try await leader.proposeWithResult("lonely", false)
+            #expect(refused.errorCode == .noQuorum && !refused.outcomeUnknown)
             #expect(try await leader.propose("lonely", false) == false)
         }
     }

@@ -116,7 +116,7 @@ extension LocalCluster {
         while ContinuousClock.now < deadline {
             let leader = try await waitForLeader(timeout: timeout)
             let state = await leader.debugState
-            var agreed = state.role == "leader"
+            var agreed = state.role == .leader
             for node in nodes where agreed {
                 let d = await node.debugState
                 if d.running { agreed = d.leaderID == leader.nodeID && d.currentTerm == state.currentTerm }

@@ -93,13 +93,13 @@ struct LeaderClockTests {
 
     @Test("The runtime credits the whole milliseconds that really passed, rounded down, at most one second per tick")
     func runtimeCreditRoundsDownAndCaps() {
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .zero) == (0, false))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .microseconds(999)) == (0, false))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .microseconds(5_999)) == (5, false))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(1_000)) == (1_000, false))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(1_001)) == (1_000, true))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .seconds(3_600)) == (1_000, true))
-        #expect(ConsensusTrait.leaderClockCredit(elapsed: .milliseconds(-5)) == (0, false))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .zero) == (0, false))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .microseconds(999)) == (0, false))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .microseconds(5_999)) == (5, false))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .milliseconds(1_000)) == (1_000, false))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .milliseconds(1_001)) == (1_000, true))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .seconds(3_600)) == (1_000, true))
+        #expect(NodeStateMachine.leaderClockCredit(elapsed: .milliseconds(-5)) == (0, false))
     }
 
     @Test("Duration.wholeMilliseconds rounds toward zero and saturates")

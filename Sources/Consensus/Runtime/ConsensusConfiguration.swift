@@ -42,6 +42,8 @@ public struct ConsensusConfiguration: Sendable, Hashable {
     public var bootstrap: Bootstrap?
     /// Seed for the randomised election timeouts (`nil`: drawn from the system generator).
     public var seed: UInt64?
+    /// The bounds on every queue of a member (see ``NodeLimits``).
+    public var limits = NodeLimits()
 
     /// A Raft configuration. Defaults follow DESIGN.md: 100 ms heartbeats, 1-2 s elections.
     public static func raft(
@@ -63,11 +65,14 @@ public struct ConsensusConfiguration: Sendable, Hashable {
             bootstrap: bootstrap, seed: nil)
     }
 
-    /// A simple-majority configuration (its engine arrives with issue 4).
-    public static func simpleMajority(timeout: Duration = .seconds(5), quorum: Double = 0.51) -> ConsensusConfiguration {
+    /// A simple-majority configuration. `members` is the membership every member starts with
+    /// (this member is added if missing); ``ConsensusTrait/addNode(_:)`` tells every member of
+    /// later additions.
+    public static func simpleMajority(timeout: Duration = .seconds(5), quorum: Double = 0.51, members: [NodeInfo]? = nil) -> ConsensusConfiguration {
         var c = raft(timeout: timeout)
         c.mechanism = .simpleMajority
         c.quorum = quorum
+        if let members { c.bootstrap = .newCluster(members: members) }
         return c
     }
 
@@ -89,6 +94,7 @@ public struct ConsensusConfiguration: Sendable, Hashable {
         if compressionThreshold < 0 { throw bad("compressionThreshold", "must not be negative (got \(compressionThreshold))") }
         if snapshotInterval < 0 { throw bad("snapshotInterval", "must not be negative (got \(snapshotInterval)); 0 disables snapshots") }
         if unreachableAfter <= heartbeatInterval { throw bad("unreachableAfter", "must be longer than heartbeatInterval") }
+        if let (field, reason) = limits.validationError() { throw bad("limits.\(field)", reason) }
     }
 
     // MARK: - Ticks

@@ -1,144 +1,58 @@
 import ConsensusCore
-import ConsensusNetwork
 
-/// Cluster membership through consensus (the lesson's addNode / removeNode / getNodes).
+/// Cluster membership (the lesson's addNode / removeNode / getNodes), voting on simple_majority,
+/// and what the member knows of the cluster.
 extension ConsensusTrait {
-    /// Keys under which member names, addresses and metadata are replicated.
-    static var membersPrefix: String { "_cluster/nodes/" }
-
-    /// Adds a member: records its address and metadata in the replicated state, adds it as a
-    /// learner, waits until it has caught up with the log, then promotes it to voter. The new
-    /// node must be running (started with `bootstrap: .join`) and reachable. Call on the leader.
+    /// Adds a member.
+    ///
+    /// raft (call on the leader): records its address and metadata in the replicated state, adds
+    /// it as a learner, waits until it has answered and caught up with the log, then promotes it
+    /// to voter. The new node must be running (started with `bootstrap: .join`) and reachable;
+    /// one that never answers stays a learner and the call fails.
+    /// simple_majority: every member is told of the new member.
     public func addNode(_ info: NodeInfo) async throws(ConsensusError) {
-        if majority != nil { return majorityAddMember(info) }
-        let id = NodeInfo.numericID(info.id)
-        try requireLeader()
-        directory[id] = info
-        try await recordMember(info)
-        if raft?.configuration.contains(id) != true {
-            try await changeMembership(.addLearner(id))
-        }
-        if raft?.configuration.learners.contains(id) == true {
-            try await waitForCatchUp(id)
-            try await changeMembership(.promote(id))
-        }
+        if case .failure(let error) = await call(.addNode(info)) { throw error }
     }
 
-    /// Removes a member through consensus. Removing the leader itself is allowed: it keeps
-    /// leading until the change commits, then steps down.
+    /// Removes a member through consensus (raft) or from every member's view (simple_majority).
+    /// Removing the raft leader itself is allowed: it leads until the change commits, then steps down.
     public func removeNode(_ name: String) async throws(ConsensusError) {
-        if majority != nil { return majorityRemoveMember(name) }
-        let id = NodeInfo.numericID(name)
-        try requireLeader()
-        guard raft?.configuration.contains(id) == true else {
-            throw .membership("\(name) is not a member")
-        }
-        try await changeMembership(.remove(id))
-        if raft?.isLeader == true {
-            _ = try? await submit(.delete(key: Self.membersPrefix + name))
-        }
-        lastHeard[id] = nil
-        unreachable.remove(id)
+        if case .failure(let error) = await call(.removeNode(name)) { throw error }
+    }
+
+    /// Hands leadership to another voter (raft, on the leader).
+    public func transferLeadership(to name: String) async throws(ConsensusError) {
+        if case .failure(let error) = await call(.transferLeadership(to: name)) { throw error }
     }
 
     /// Every member (voters and learners) with its address, role and whether it is reachable.
-    public var nodes: [NodeStatus] {
-        let cutoff = ContinuousClock.now - configuration.unreachableAfter
-        let voters = voterIDs
-        return memberIDs.map { id in
-            let connected = id == numericID || (lastHeard[id].map { $0 >= cutoff } ?? false)
-            return NodeStatus(
-                info: directory[id] ?? NodeInfo(id: String(id, radix: 16)),
-                membership: voters.contains(id) ? .voter : .learner,
-                isLeader: raft?.leader == id, isSelf: id == numericID, connected: connected)
-        }.sorted { $0.id < $1.id }
-    }
+    public var nodes: [NodeStatus] { machine.nodes }
 
     /// The leader this node knows of, if any.
-    public var leader: NodeInfo? {
-        guard let id = raft?.leader else { return nil }
-        return directory[id] ?? NodeInfo(id: String(id, radix: 16))
-    }
+    public var leader: NodeInfo? { machine.leaderInfo }
 
     /// Whether this node leads.
-    public var isLeader: Bool { raft?.isLeader ?? false }
+    public var isLeader: Bool { machine.raft?.isLeader ?? false }
 
-    /// Leader-only calls fail fast elsewhere, naming the leader.
-    func requireLeader() throws(ConsensusError) {
-        if majority != nil { throw .unsupported("simple_majority has no leader") }
-        guard let r = raft else { throw failure ?? .notRunning }
-        guard r.isLeader else { throw .notLeader(leader: name(of: r.leader)) }
-    }
+    /// The partition this node is in, if it cannot reach every member.
+    public var currentPartition: PartitionInfo? { machine.currentPartition }
 
-    private func recordMember(_ info: NodeInfo) async throws(ConsensusError) {
-        let value: ConsensusValue
-        do { value = try ConsensusValue(encoding: info) } catch { throw .membership("cannot encode \(info.id): \(error)") }
-        let result = try await submit(.put(key: Self.membersPrefix + info.id, value: value))
-        guard result.accepted else { throw .membership("recording \(info.id) failed: \(result.error ?? "unknown")") }
-    }
+    /// Whether this node can reach a majority of the voters (itself included).
+    public var hasQuorum: Bool { machine.currentPartition?.side != .minority }
 
-    /// Proposes one membership change and waits until this node has applied it. Retries while
-    /// another change (or the new leader's first commit) is in progress, until the timeout.
-    private func changeMembership(_ change: ConfigChange) async throws(ConsensusError) {
-        let deadline = ContinuousClock.now + configuration.timeout
-        while true {
-            try requireLeader()
-            do {
-                let index = try raft!.proposeConfigChange(change)
-                let term = raft!.term
-                processReady()
-                await waitUntilApplied(index)
-                guard let r = raft else { throw ConsensusError.notRunning }
-                // Our entry, not one that replaced it after a leader change.
-                if r.term(at: index) == term || r.commitIndex >= index && r.configuration != Configuration() {
-                    return
-                }
-                throw ConsensusError.membership("\(change) was overwritten by a new leader; retry")
-            } catch let error as RaftError {
-                switch error {
-                case .configChangeInProgress, .transferInProgress:
-                    guard ContinuousClock.now < deadline else { throw .timedOut }
-                    try? await Task.sleep(for: configuration.tickInterval)
-                case .invalidConfigChange(let e):
-                    throw .membership("\(change): \(e)")
-                case .notLeader(let l):
-                    throw .notLeader(leader: name(of: l))
-                default:
-                    throw .membership("\(change): \(error)")
-                }
-            } catch let error as ConsensusError {
-                throw error
-            } catch {
-                throw .membership("\(error)")
-            }
-        }
-    }
+    /// A picture of this node's state.
+    public var debugState: DebugState { machine.debugState }
 
-    /// Waits until a learner's log is within a few entries of ours.
-    private func waitForCatchUp(_ id: NodeID) async throws(ConsensusError) {
-        let deadline = ContinuousClock.now + configuration.timeout * 4
-        while true {
-            try requireLeader()
-            let r = raft!
-            if let p = r.status.progress[id], p.match + 8 >= r.lastIndex { return }
-            guard ContinuousClock.now < deadline else {
-                throw .membership("\(name(of: id) ?? "node") did not catch up with the log in time; is it running and reachable?")
-            }
-            try? await Task.sleep(for: configuration.tickInterval)
-        }
-    }
+    // MARK: - simple_majority voting
 
-    /// Records a member's name, address and metadata from its replicated record.
-    func remember(_ record: ConsensusValue?) {
-        guard let info = try? record?.decode(as: NodeInfo.self) else { return }
-        directory[NodeInfo.numericID(info.id)] = info
-    }
+    /// Sets how this member votes on proposals it receives (and on its own).
+    public func setVotePolicy(_ policy: VotePolicy) { machine.setVotePolicy(policy) }
 
-    /// Learns member names from the replicated member records.
-    func learnMembers() {
-        for key in store.keys(withPrefix: Self.membersPrefix) { remember(store.get(key)?.value) }
-        for peer in raft?.configuration.members ?? [] where peer != numericID && lastHeard[peer] == nil {
-            lastHeard[peer] = .now
-        }
+    /// Proposals waiting for this member's vote (with the `.manual` policy).
+    public var pendingProposals: [PendingProposal] { machine.pendingProposals }
+
+    /// Votes on a pending proposal by hand.
+    public func vote(_ proposalID: String, accept: Bool) async throws(ConsensusError) {
+        if case .failure(let error) = await call(.vote(proposalID: proposalID, accept: accept)) { throw error }
     }
 }

@@ -22,97 +22,30 @@ extension ConsensusTrait {
         }
     }
 
-    /// The raw value of `key`, or `nil` if absent.
+    /// The raw value of `key`, or `nil` if absent. Throws ``ConsensusError/notRunning`` on a
+    /// member that is not running (use ``localRead(_:)`` to see what a stopped member holds).
     public func value(_ key: String, consistency: ReadConsistency = .local) async throws(ConsensusError) -> ConsensusValue? {
-        if let m = majority {
-            if consistency == .linearizable {
-                throw .unsupported("simple_majority has no linearizable reads; use the raft mechanism")
-            }
-            return m.values[key]?.value ?? nil
+        switch await call(.read(key: key, consistency: consistency)) {
+        case .success(.value(let v, _)): return v?.value
+        case .success: return nil
+        case .failure(let error): throw error
         }
-        if consistency == .linearizable { try await linearizableBarrier() }
-        return store.get(key)?.value
     }
 
     /// A local read that says whether it may be stale, and why.
-    public func localRead(_ key: String) -> LocalRead {
-        if let m = majority {
-            return LocalRead(key: key, value: m.values[key]?.value ?? nil, revision: nil, appliedIndex: 0, mayBeStale: true,
-                             staleReason: "simple_majority is not linearizable: another member may have accepted a newer write")
-        }
-        let v = store.get(key)
-        var reason: String?
-        if raft == nil {
-            reason = "the node is stopped: this is the state it had when it stopped"
-        } else if partition?.side == .minority {
-            reason = "this node is on the minority side of a partition: newer writes may exist on the majority side"
-        } else if raft?.isLeader != true {
-            reason = "this node is a follower: it may not have applied the latest writes yet"
-        }
-        return LocalRead(key: key, value: v?.value, revision: v?.revision, appliedIndex: store.appliedIndex,
-                         mayBeStale: reason != nil, staleReason: reason)
-    }
+    public func localRead(_ key: String) -> LocalRead { machine.localRead(key) }
 
     /// The value and revision (the log index that last wrote it) of `key`.
-    public func versioned(_ key: String) -> KeyValueStore.Versioned? { store.get(key) }
-
-    /// Keys with a prefix, sorted.
-    public func keys(withPrefix prefix: String = "") -> [String] {
-        store.keys(withPrefix: prefix).filter { !$0.hasPrefix(Self.membersPrefix) }
+    public func versioned(_ key: String) -> KeyValueStore.Versioned? {
+        MemberRecords.isReserved(key) ? nil : machine.store.get(key)
     }
+
+    /// User keys with a prefix, sorted.
+    public func keys(withPrefix prefix: String = "") -> [String] { machine.keys(withPrefix: prefix) }
 
     /// Waits until this node has applied everything committed before now (ReadIndex, §6.4).
     public func linearizableBarrier() async throws(ConsensusError) {
-        guard raft != nil else { throw failure ?? .notRunning }
-        // Just after a start or during an election there is no leader to ask yet: wait for one
-        // (within the timeout) rather than fail a read that would succeed a moment later.
-        let deadline = ContinuousClock.now + configuration.timeout
-        while raft?.leader == nil {
-            guard raft != nil else { throw failure ?? .notRunning }
-            guard ContinuousClock.now < deadline else { throw .notLeader(leader: nil) }
-            try? await Task.sleep(for: configuration.tickInterval)
-        }
-        nextReadContext += 1
-        let context = nextReadContext
-        let timeout = configuration.timeout
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            guard !Task.isCancelled else { return }
-            await self?.expireRead(context)
-        }
-        let index: LogIndex? = await withCheckedContinuation { continuation in
-            readWaiters[context] = continuation
-            do {
-                try raft!.readIndex(context: context)
-                processReady()
-            } catch {
-                readWaiters.removeValue(forKey: context)?.resume(returning: nil)
-            }
-        }
-        timer.cancel()
-        guard index != nil else {
-            throw raft?.leader == nil ? .notLeader(leader: nil) : .timedOut
-        }
-    }
-
-    private func expireRead(_ context: UInt64) {
-        pendingReadIndexes[context] = nil
-        readWaiters.removeValue(forKey: context)?.resume(returning: nil)
-    }
-
-    func readIndexConfirmed(context: UInt64, index: LogIndex) {
-        guard readWaiters[context] != nil else { return }
-        if index <= store.appliedIndex {
-            readWaiters.removeValue(forKey: context)?.resume(returning: index)
-        } else {
-            pendingReadIndexes[context] = index
-        }
-    }
-
-    /// Waits until this node has applied `index`.
-    func waitUntilApplied(_ index: LogIndex) async {
-        if store.appliedIndex >= index || raft == nil { return }
-        await withCheckedContinuation { appliedWaiters.append((index, $0)) }
+        if case .failure(let error) = await call(.barrier) { throw error }
     }
 
     // MARK: - Subscriptions
@@ -131,8 +64,12 @@ extension ConsensusTrait {
         }
     }
 
-    /// Every event from now on (the lesson's `on(...)`), one stream per caller.
+    /// Every event from now on (the lesson's `on(...)`), one stream per caller. A subscriber more
+    /// than `limits.eventBufferMax` events behind loses the oldest ones (see ``droppedEvents``).
     public nonisolated var events: AsyncStream<ConsensusEvent> { hub.events() }
+
+    /// How many events slow subscribers lost so far (all subscribers together).
+    public nonisolated var droppedEvents: Int { hub.dropped }
 }
 
 /// The answer to ``ConsensusTrait/localRead(_:)``.
@@ -145,4 +82,9 @@ public struct LocalRead: Sendable, Hashable {
     /// be behind until its check-quorum round notices; use a linearizable read when it matters.)
     public var mayBeStale: Bool
     public var staleReason: String?
+}
+
+extension ConsensusTrait {
+    /// This member's replicated store as applied so far (for tests and tools in this package).
+    var store: KeyValueStore { machine.store }
 }

@@ -12,71 +12,52 @@ import ConsensusStorage
 /// let config = try await node.get("config", as: [String: Int].self)
 /// ```
 ///
-/// The actor drives a ``ConsensusCore/Raft`` core with a real clock, a ``Storage`` and whatever
-/// transport ``setMessageSender(_:)`` provides; peers' messages come in through
-/// ``handleMessage(from:_:)``.
+/// The actor is a shell around a ``NodeStateMachine``, which holds every decision: it feeds the
+/// machine inputs (client calls, peers' messages from ``handleMessage(from:_:)``, ticks of its
+/// clock, the end of storage writes) and performs the machine's directives in one exhaustive
+/// `switch`: it writes to ``Storage`` (off Swift's cooperative pool, one write at a time, so a
+/// batch of entries costs one fsync), sends through whatever ``setMessageSender(_:)`` provides,
+/// answers the waiting calls and publishes events.
 public actor ConsensusTrait {
     /// This node's name.
     public nonisolated let nodeID: String
     public nonisolated let configuration: ConsensusConfiguration
-    nonisolated let numericID: NodeID
-    nonisolated let hub = EventHub()
+    nonisolated let hub: EventHub
 
     let storage: any Storage
-    var raft: Raft?
-    /// Set while running the simple_majority mechanism.
-    var majority: MajorityState?
-    var store = KeyValueStore()
+    let clock: ShellClock
+    var machine: NodeStateMachine
     var sender: (@Sendable (String, PeerMessage) -> Void)?
     var tickTask: Task<Void, Never>?
+    var wakeTask: Task<Void, Never>?
+    var wakeAt: Duration?
+    var writer: StorageWriter?
+    /// Bumped on every start and stop, so that a write finishing late is not mistaken for one of
+    /// the next run's.
+    var generation: UInt64 = 0
+    var nextRequest: UInt64 = 0
+    var waiting: [RequestID: CheckedContinuation<Result<NodeResponse, ConsensusError>, Never>] = [:]
 
-    /// Names of the members we know, by numeric id.
-    var directory: [NodeID: NodeInfo] = [:]
-    /// When each peer was last heard from, and which ones are reported unreachable.
-    var lastHeard: [NodeID: ContinuousClock.Instant] = [:]
-    var unreachable: Set<NodeID> = []
-    var partition: PartitionInfo?
-    var pingSequence: UInt64 = 0
-
-    // Proposals. Ids are (session, sequence): a new session per start, so ids never repeat.
-    var session: UInt64 = 0
-    var nextSequence: UInt64 = 0
-    var waiters: [ProposalID: ProposalWaiter] = [:]
-    var batch: [Command] = []
-    var batchFlushScheduled = false
-    var awaitingLeader: [Command] = []
-
-    // Store time (see LeaderClock): one leader-clock tick per millisecond of real time that
-    // passed while this member leads, measured on the monotonic clock.
-    var leaderClock = LeaderClock(millisecondsPerTick: 1)
-    /// Up to when real time has been credited to ``leaderClock``.
-    var leaderClockCredited = ContinuousClock.now
-
-    // Reads and other waits on the applied index.
-    var nextReadContext: UInt64 = 0
-    var readWaiters: [UInt64: CheckedContinuation<LogIndex?, Never>] = [:]
-    var pendingReadIndexes: [UInt64: LogIndex] = [:]
-    var appliedWaiters: [(index: LogIndex, continuation: CheckedContinuation<Void, Never>)] = []
-
-    var lastLeader: NodeID?
-    var performingReady = false
-    var deferredCommands: [(Command, Int)] = []
-    var lastSnapshotIndex: LogIndex = 0
-    /// Set when storage failed: the node stops and says why.
-    public internal(set) var failure: ConsensusError?
+    /// Set when storage failed: the node stopped and says why.
+    public var failure: ConsensusError? { machine.failure }
 
     /// Creates a member. Nothing happens until ``start()``.
     ///
     /// - Parameters:
     ///   - nodeID: this member's name, unique in the cluster.
-    ///   - configuration: mechanism and timing; checked by ``start()``.
+    ///   - configuration: mechanism, timing and bounds; checked by ``start()``.
     ///   - storage: where hard state, log and snapshots live (default: in memory).
-    public init(nodeID: String, configuration: ConsensusConfiguration = .raft(), storage: any Storage = MemoryStorage()) {
+    ///   - clock: the clock that drives ticks and deadlines (default: the monotonic
+    ///     `ContinuousClock`; tests may pass a manual clock).
+    public init(nodeID: String, configuration: ConsensusConfiguration = .raft(), storage: any Storage = MemoryStorage(),
+                clock: any Clock<Duration> = ContinuousClock()) {
         self.nodeID = nodeID
         self.configuration = configuration
-        self.numericID = NodeInfo.numericID(nodeID)
         self.storage = storage
-        self.directory[numericID] = NodeInfo(id: nodeID)
+        self.clock = ShellClock(clock)
+        self.hub = EventHub(bufferMax: configuration.limits.eventBufferMax)
+        self.machine = NodeStateMachine(nodeID: nodeID, configuration: configuration,
+                                        seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
     }
 
     // MARK: - Lifecycle
@@ -86,51 +67,33 @@ public actor ConsensusTrait {
     public func start() async throws(ConsensusError) {
         guard !isRunning else { return }
         try configuration.validate()
-        if configuration.mechanism == .simpleMajority {
-            startMajority()
-            startClock()
-            return
-        }
-        let state: PersistentState
-        do {
-            if try storage.hasState() {
-                state = try storage.load()
-            } else {
-                switch configuration.bootstrap ?? .newCluster(members: [NodeInfo(id: nodeID)]) {
-                case .newCluster(let members):
-                    var voters = Set(members.map { NodeInfo.numericID($0.id) })
-                    voters.insert(numericID)
-                    for m in members { directory[NodeInfo.numericID(m.id)] = m }
-                    state = .bootstrap(voters: voters)
-                case .join:
-                    state = .empty
-                }
-                try storage.persist(hardState: state.hardState, entries: [], snapshot: state.snapshot)
+        var restored: PersistentState?
+        if configuration.mechanism == .raft {
+            let storage = self.storage
+            do {
+                restored = try await StorageWriter.run { try storage.hasState() ? storage.load() : nil }
+            } catch {
+                throw .storage("cannot load state: \(error)")
             }
-            store = state.snapshot.data.isEmpty ? KeyValueStore() : try CommandCodec.decodeSnapshot(state.snapshot.data)
-        } catch {
-            throw .storage("cannot load state: \(error)")
         }
-        lastSnapshotIndex = state.snapshot.metadata.index
-        var rng = SplitMix64(seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
-        session = UInt64.random(in: 1...UInt64.max)
-        nextSequence = 0
-        raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
-        failure = nil
-        leaderClock.follow()   // the core starts as a follower; taking office starts the count
-        for peer in raft!.configuration.members where peer != numericID { lastHeard[peer] = .now }
+        generation += 1
+        let writer = StorageWriter(storage: storage)
+        self.writer = writer
+        let generation = self.generation
+        writer.start { [weak self] outcome in await self?.storageDone(outcome, generation: generation) }
+        feed(.start(restored))
+        if let error = machine.failure { throw error }
         startClock()
-        processReady()
     }
 
     private func startClock() {
         let interval = configuration.tickInterval
+        let clock = self.clock
         tickTask = Task { [weak self] in
-            // A tick never comes early (store time, counted in ticks, relies on it): a sleep cut
-            // short by cancellation ends the loop instead of ticking.
+            // A tick never comes early: a sleep cut short by cancellation ends the loop.
             while true {
-                do { try await Task.sleep(for: interval) } catch { return }
-                await self?.tick()
+                do { try await clock.sleep(interval) } catch { return }
+                await self?.feed(.tick)
             }
         }
     }
@@ -140,38 +103,20 @@ public actor ConsensusTrait {
     public func stop() async {
         tickTask?.cancel()
         tickTask = nil
-        raft = nil
-        leaderClock.follow()
-        if let m = majority {
-            majority = nil
-            for round in m.rounds.values {
-                round.timer.cancel()
-                round.continuation.resume(returning: ProposalResult(
-                    proposalID: round.write.proposalID, accepted: false, key: round.write.key, value: round.value,
-                    votes: .init(for: round.tally.votesFor, against: round.tally.votesAgainst, total: round.tally.members.count),
-                    quorumRequired: round.tally.quorumRequired, error: ConsensusError.notRunning.description, index: nil, result: nil))
-            }
+        wakeTask?.cancel()
+        wakeTask = nil
+        wakeAt = nil
+        feed(.stop)
+        generation += 1
+        // Let the writes already handed to storage finish before anyone restarts on it.
+        if let writer {
+            self.writer = nil
+            await writer.finish()
         }
-        batch = []
-        batchFlushScheduled = false
-        awaitingLeader = []
-        failAll(.notRunning)
     }
 
     /// Whether the node is running.
-    public var isRunning: Bool { raft != nil || majority != nil }
-
-    /// Every member's id (voters and learners), sorted.
-    var memberIDs: [NodeID] { raft?.configuration.members ?? majority?.members.sorted() ?? [] }
-
-    /// The members whose votes count.
-    var voterIDs: Set<NodeID> { raft?.configuration.voters ?? majority?.members ?? [] }
-
-    /// How many of ``voterIDs`` make a quorum.
-    var quorumSize: Int {
-        if let r = raft { return r.configuration.quorum }
-        return MajorityTally.quorumRequired(members: majority?.members.count ?? 1, quorum: configuration.quorum)
-    }
+    public var isRunning: Bool { machine.isRunning }
 
     // MARK: - Transport (the lesson's setMessageSender / handleMessage)
 
@@ -183,105 +128,90 @@ public actor ConsensusTrait {
 
     /// Hands the node a message a peer sent it.
     public func handleMessage(from: String, _ message: PeerMessage) {
-        guard isRunning else { return }
-        let peer = NodeInfo.numericID(from)
-        if directory[peer] == nil { directory[peer] = NodeInfo(id: from) }
-        heard(from: peer)
-        switch message {
-        case .raft(let m):
-            guard raft != nil, m.to == numericID else { return }
-            if case .vote = m.kind { hub.emit(.voteRequested(from: from, term: m.term)) }
-            raft!.step(m)
-            processReady()
-        case let .forward(bytes, hops):
-            guard raft != nil, let command = try? CommandCodec.decode(bytes) else { return }
-            enqueue(command, hops: hops + 1)
-        case .ping(let sequence):
-            send(to: peer, .pong(sequence: sequence))
-        case .pong:
-            break
-        case .majorityPropose, .majorityVote, .majorityCommit, .majoritySyncRequest, .majoritySync:
-            handleMajority(message, from: peer)
+        feed(.message(from: from, message))
+    }
+
+    /// Tells the node that a message to `peer` could not be delivered (etcd's `ReportUnreachable`).
+    public func reportUnreachable(_ peer: String) {
+        feed(.sendFailed(to: peer))
+    }
+
+    // MARK: - The shell
+
+    /// Feeds one input to the machine and performs what it asks.
+    func feed(_ input: NodeInput) {
+        perform(machine.handle(input, at: clock.now()))
+    }
+
+    /// Performs directives, in order. The only place the shell acts; it decides nothing.
+    private func perform(_ directives: [NodeDirective]) {
+        for directive in directives {
+            switch directive {
+            case .persist(let batch):
+                writer?.submit(.persist(batch))
+            case .saveSnapshot(let snapshot):
+                writer?.submit(.saveSnapshot(snapshot))
+            case let .send(to, message):
+                sender?(to, message)
+            case let .answer(id, result):
+                waiting.removeValue(forKey: id)?.resume(returning: result)
+            case .emit(let event):
+                hub.emit(event)
+            case .wakeUp(let delay):
+                scheduleWakeUp(after: delay)
+            case .halted:
+                tickTask?.cancel()
+                tickTask = nil
+            }
         }
     }
 
-    func send(to peer: NodeID, _ message: PeerMessage) {
-        guard let sender, let name = directory[peer]?.id else { return }
-        sender(name, message)
-    }
-
-    func name(of id: NodeID?) -> String? {
-        guard let id else { return nil }
-        return directory[id]?.id ?? String(id, radix: 16)
-    }
-
-    // MARK: - Time
-
-    func tick() {
-        guard isRunning else { return }
-        creditLeaderClock()
-        if raft != nil {
-            raft!.tick()
-            processReady()
+    private func storageDone(_ outcome: StorageWriter.Outcome, generation: UInt64) {
+        guard generation == self.generation else { return }
+        switch outcome {
+        case .persisted: feed(.persisted)
+        case .snapshotSaved: break
+        case .failed(let reason): feed(.storageFailed(reason))
         }
-        checkPeers()
     }
 
-    /// The time to stamp on a command this leader proposes: store milliseconds from
-    /// ``leaderClock``, never the wall clock (see ``LeaderClock`` for why a lock's TTL then lasts
-    /// at least as long in real time).
-    func stampTime() -> Int64 {
-        // The caller checked that the core leads; `roleChanged` has normally started the count
-        // already. If not, start it as taking office would.
-        if !leaderClock.isLeading { startLeaderClock() }
-        // Credit the time since the last tick first: a stamp must not lag the moment it is made,
-        // or the grant it makes would count its TTL from a moment before the request was sent.
-        creditLeaderClock()
-        return leaderClock.now
+    private func scheduleWakeUp(after delay: Duration) {
+        let at = clock.now() + delay
+        if let wakeAt, wakeAt <= at, wakeTask != nil { return }
+        wakeTask?.cancel()
+        wakeAt = at
+        let clock = self.clock
+        wakeTask = Task { [weak self] in
+            do { try await clock.sleep(delay) } catch { return }
+            await self?.wokeUp()
+        }
     }
 
-    /// Starts counting store time on taking office, from the latest stamp this member knows.
-    func startLeaderClock() {
-        leaderClock.lead(from: latestKnownStamp())
-        leaderClockCredited = .now
+    private func wokeUp() {
+        wakeTask = nil
+        wakeAt = nil
+        feed(.wakeUp)
     }
 
-    /// Credits ``leaderClock`` with the whole milliseconds of real time since the last credit.
-    func creditLeaderClock() {
-        let now = ContinuousClock.now
-        let credit = Self.leaderClockCredit(elapsed: now - leaderClockCredited)
-        guard credit.milliseconds > 0 else { return }
-        leaderClock.tick(times: credit.milliseconds)
-        leaderClockCredited = credit.capped ? now : leaderClockCredited + .milliseconds(credit.milliseconds)
+    /// Sends `request` to the machine and waits for its answer.
+    func call(_ request: NodeRequest) async -> Result<NodeResponse, ConsensusError> {
+        nextRequest += 1
+        let id = RequestID(nextRequest)
+        return await withCheckedContinuation { continuation in
+            waiting[id] = continuation
+            feed(.request(id, request))
+        }
     }
+}
 
-    /// The most store time one runtime tick can credit: bounds what a jump of the monotonic clock
-    /// (a suspended VM that resumes) can do to store time.
-    static let leaderClockCreditMax: Int64 = 1_000
+/// The shell's view of its clock: the time since it was created, and a way to sleep.
+struct ShellClock: Sendable {
+    let now: @Sendable () -> Duration
+    let sleep: @Sendable (Duration) async throws -> Void
 
-    /// The whole milliseconds in `elapsed` (rounded down, so store time never runs ahead of real
-    /// time), at most ``leaderClockCreditMax``; `capped` says the rest is dropped.
-    static func leaderClockCredit(elapsed: Duration) -> (milliseconds: Int64, capped: Bool) {
-        guard elapsed > .zero else { return (0, false) }
-        let whole = elapsed.wholeMilliseconds
-        return whole > leaderClockCreditMax ? (leaderClockCreditMax, true) : (whole, false)
-    }
-
-    /// The latest store time this member knows of: its applied store's clock, or a later stamp
-    /// among the entries of its log it has not applied yet.
-    func latestKnownStamp() -> Int64 {
-        guard let r = raft else { return store.clock }
-        return LeaderClock.latestKnownStamp(store: store, raft: r)
-    }
-
-    /// Fails every waiting call.
-    func failAll(_ error: ConsensusError) {
-        let pending = waiters
-        waiters = [:]
-        for (_, w) in pending { w.finish(.failure(error)) }
-        for (_, c) in readWaiters { c.resume(returning: nil) }
-        readWaiters = [:]
-        for w in appliedWaiters { w.continuation.resume() }
-        appliedWaiters = []
+    init<C: Clock>(_ clock: C) where C.Duration == Duration {
+        let origin = clock.now
+        now = { origin.duration(to: clock.now) }
+        sleep = { try await clock.sleep(for: $0) }
     }
 }

@@ -1,10 +1,35 @@
 import ConsensusCore
 
+/// What a member is, as ``DebugState/role`` reports it.
+public enum NodeRole: String, Sendable, Hashable, CustomStringConvertible {
+    case follower
+    case preCandidate = "pre-candidate"
+    case candidate
+    case leader
+    /// A simple_majority member (no leaders there).
+    case member
+    /// Not running.
+    case stopped
+
+    public var description: String { rawValue }
+
+    init(_ role: Role) {
+        switch role {
+        case .follower: self = .follower
+        case .preCandidate: self = .preCandidate
+        case .candidate: self = .candidate
+        case .leader: self = .leader
+        }
+    }
+}
+
 /// What a node knows about itself (the lesson's `getDebugState`, and more).
 public struct DebugState: Sendable, Hashable {
     public var nodeID: String
+    /// raft: the term; simple_majority: the Lamport clock.
     public var currentTerm: UInt64
-    public var role: String
+    public var role: NodeRole
+    public var mechanism: ConsensusConfiguration.Mechanism
     public var leaderID: String?
     public var votedFor: String?
     public var commitIndex: UInt64
@@ -20,33 +45,8 @@ public struct DebugState: Sendable, Hashable {
     public var matchIndex: [String: UInt64]
     public var keys: Int
     public var running: Bool
-}
-
-extension ConsensusTrait {
-    /// A picture of this node's Raft state.
-    public var debugState: DebugState {
-        if let m = majority {
-            return DebugState(nodeID: nodeID, currentTerm: m.lamport, role: "member (simple_majority)", leaderID: nil, votedFor: nil,
-                              commitIndex: 0, appliedIndex: 0, logLength: 0, firstIndex: 0, lastIndex: 0, snapshotIndex: 0,
-                              voters: m.members.compactMap { name(of: $0) }.sorted(), learners: [], matchIndex: [:],
-                              keys: m.values.count, running: true)
-        }
-        guard let r = raft else {
-            return DebugState(nodeID: nodeID, currentTerm: 0, role: "stopped", leaderID: nil, votedFor: nil,
-                              commitIndex: 0, appliedIndex: store.appliedIndex, logLength: 0, firstIndex: 0, lastIndex: 0,
-                              snapshotIndex: lastSnapshotIndex, voters: [], learners: [], matchIndex: [:],
-                              keys: store.count, running: false)
-        }
-        let s = r.status
-        var match: [String: UInt64] = [:]
-        for (id, p) in s.progress { match[name(of: id) ?? String(id)] = p.match }
-        return DebugState(
-            nodeID: nodeID, currentTerm: s.term, role: s.role.description, leaderID: name(of: s.leader),
-            votedFor: name(of: s.vote), commitIndex: s.commitIndex, appliedIndex: store.appliedIndex,
-            logLength: Int(s.lastIndex + 1 - s.firstIndex), firstIndex: s.firstIndex, lastIndex: s.lastIndex,
-            snapshotIndex: lastSnapshotIndex,
-            voters: s.configuration.voters.compactMap { name(of: $0) }.sorted(),
-            learners: s.configuration.learners.compactMap { name(of: $0) }.sorted(),
-            matchIndex: match, keys: store.count, running: true)
-    }
+    /// Proposals of this member's clients waiting for their outcome, and linearizable reads
+    /// waiting for their read point (see ``NodeLimits``).
+    public var pendingProposals: Int
+    public var pendingReads: Int
 }

@@ -9,10 +9,20 @@ final class EventHub: Sendable {
     }
 
     private let listeners = Mutex<(next: Int, all: [Int: Listener])>((0, [:]))
+    private let droppedCount = Mutex(0)
+    /// Events buffered per subscriber; beyond it the oldest are dropped (and counted).
+    let bufferMax: Int
+
+    init(bufferMax: Int = 10_000) {
+        self.bufferMax = max(1, bufferMax)
+    }
+
+    /// Events that slow subscribers lost.
+    var dropped: Int { droppedCount.withLock { $0 } }
 
     /// A stream of every event from now on.
     func events() -> AsyncStream<ConsensusEvent> {
-        let (stream, continuation) = AsyncStream<ConsensusEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let (stream, continuation) = AsyncStream<ConsensusEvent>.makeStream(bufferingPolicy: .bufferingNewest(bufferMax))
         let id = add(Listener(key: nil, events: continuation, values: nil))
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
         return stream
@@ -20,7 +30,7 @@ final class EventHub: Sendable {
 
     /// A stream of the new values of `key` from now on (`nil` when it is deleted).
     func values(of key: String) -> AsyncStream<ConsensusValue?> {
-        let (stream, continuation) = AsyncStream<ConsensusValue?>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let (stream, continuation) = AsyncStream<ConsensusValue?>.makeStream(bufferingPolicy: .bufferingNewest(bufferMax))
         let id = add(Listener(key: key, events: nil, values: continuation))
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
         return stream
@@ -28,11 +38,15 @@ final class EventHub: Sendable {
 
     func emit(_ event: ConsensusEvent) {
         let targets = listeners.withLock { $0.all.values.compactMap(\.events) }
-        for t in targets { t.yield(event) }
+        for t in targets { count(t.yield(event)) }
         if case let .stateChanged(key, new, _) = event {
             let watchers = listeners.withLock { $0.all.values.filter { $0.key == key }.compactMap(\.values) }
-            for w in watchers { w.yield(new) }
+            for w in watchers { count(w.yield(new)) }
         }
+    }
+
+    private func count<T>(_ result: AsyncStream<T>.Continuation.YieldResult) {
+        if case .dropped = result { droppedCount.withLock { $0 += 1 } }
     }
 
     func finishAll() {

@@ -130,7 +130,7 @@ public actor LocalCluster {
         var best: (ConsensusTrait, UInt64)?
         for node in nodes {
             let state = await node.debugState
-            if state.running && state.role == "leader" && state.currentTerm > (best?.1 ?? 0) { best = (node, state.currentTerm) }
+            if state.running && state.role == .leader && state.currentTerm > (best?.1 ?? 0) { best = (node, state.currentTerm) }
         }
         return best?.0
     }

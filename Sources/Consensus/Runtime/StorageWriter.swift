@@ -1,0 +1,80 @@
+import ConsensusCore
+import ConsensusStorage
+import NIOPosix
+import Synchronization
+
+/// Performs one member's storage writes in order, one at a time, on a thread of NIO's blocking
+/// pool (never on Swift's cooperative pool, which a blocking fsync would starve). Each finished
+/// write is reported back to the shell.
+final class StorageWriter: Sendable {
+    enum Job: Sendable {
+        case persist(PersistBatch)
+        case saveSnapshot(Snapshot)
+    }
+
+    enum Outcome: Sendable {
+        case persisted
+        case snapshotSaved
+        case failed(String)
+    }
+
+    private let storage: any Storage
+    private let jobs: AsyncStream<Job>
+    private let continuation: AsyncStream<Job>.Continuation
+    private let task = TaskBox()
+
+    init(storage: any Storage) {
+        self.storage = storage
+        (jobs, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Starts writing; `report` hears the outcome of every job, in order. After a failure the
+    /// remaining jobs are skipped (the member halts).
+    func start(report: @escaping @Sendable (Outcome) async -> Void) {
+        let jobs = self.jobs, storage = self.storage
+        task.set(Task {
+            var failed = false
+            for await job in jobs where !failed {
+                do {
+                    switch job {
+                    case .persist(let b):
+                        try await Self.run { try storage.persist(hardState: b.hardState, entries: b.entries, snapshot: b.snapshot) }
+                        await report(.persisted)
+                    case .saveSnapshot(let s):
+                        try await Self.run { try storage.saveSnapshot(s) }
+                        await report(.snapshotSaved)
+                    }
+                } catch {
+                    failed = true
+                    let what: String
+                    if case .saveSnapshot = job { what = "cannot save a snapshot" } else { what = "cannot persist" }
+                    await report(.failed("\(what): \(error); the node stopped"))
+                }
+            }
+        })
+    }
+
+    /// Queues a write. (The machine keeps at most one persist in flight, so the queue holds at
+    /// most that one and the snapshots taken meanwhile.)
+    func submit(_ job: Job) {
+        continuation.yield(job)
+    }
+
+    /// Stops taking jobs and waits until the queued ones are done.
+    func finish() async {
+        continuation.finish()
+        await task.get()?.value
+    }
+
+    /// Runs blocking storage work on NIO's thread pool.
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+}
+
+/// A task handle set once, readable from anywhere.
+private final class TaskBox: Sendable {
+    private let value = Mutex<Task<Void, Never>?>(nil)
+    func set(_ t: Task<Void, Never>) { value.withLock { $0 = t } }
+    func get() -> Task<Void, Never>? { value.withLock { $0 } }
+}
