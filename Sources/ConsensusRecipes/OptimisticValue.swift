@@ -99,9 +99,11 @@ public actor OptimisticValue {
         if node.configuration.mechanism == .simpleMajority {
             do {
                 let result = change.value == nil ? try await node.delete(key) : try await node.proposeWithResult(key, change.value!)
-                return result.accepted ? nil : .rejected(result.error ?? "not accepted")
+                if result.accepted { return nil }
+                let reason = result.error ?? "not accepted"
+                return result.outcomeUnknown ? .unknown(reason) : .rejected(reason)
             } catch {
-                return .rejected(error.description)
+                return error.mayHaveTakenEffect ? .unknown(error.description) : .rejected(error.description)
             }
         }
         return OptimisticView.reason(of: await node.outcome(ofRecipe: change.operation), key: key)

@@ -11,22 +11,51 @@ public enum ProposalOutcome: Sendable, Hashable {
     case applied(OperationResult, index: UInt64)
     /// Refused before reaching the log (no quorum, overloaded, not encodable): nothing changed.
     case notApplied(String)
-    /// Timed out or lost in a leader change: it may still be applied.
+    /// Timed out, or the member stopped while it was in flight: it may still be applied.
     case unknown(String)
 
-    /// Classifies a runtime ``ProposalResult``.
+    /// Classifies a runtime ``ProposalResult`` by its ``ProposalResult/errorCode`` (never by its
+    /// text, which is for people).
+    ///
+    /// - A state machine answer is ``applied(_:index:)``, even a refusal (a failed comparison, a
+    ///   held lock): the entry is in the log.
+    /// - ``ConsensusErrorCode/timeout``: ``unknown(_:)``; the entry may be in the log and may
+    ///   still be applied.
+    /// - ``ConsensusErrorCode/stopped`` and ``ConsensusErrorCode/storage``: ``unknown(_:)``; the
+    ///   member stopped or halted while the proposal was in flight, possibly after forwarding or
+    ///   appending it.
+    /// - Every other code is a refusal before the log, so ``notApplied(_:)``:
+    ///   ``ConsensusErrorCode/noQuorum`` (this member knows it is cut off),
+    ///   ``ConsensusErrorCode/overloaded`` (a bound was reached), ``ConsensusErrorCode/invalidArgument``
+    ///   (a reserved key, a command that cannot be encoded), ``ConsensusErrorCode/rejected`` (the
+    ///   raft core refused the batch), ``ConsensusErrorCode/unsupported`` (the mechanism cannot
+    ///   order it), ``ConsensusErrorCode/noLeader`` and ``ConsensusErrorCode/notLeader`` (refused
+    ///   rather than forwarded), ``ConsensusErrorCode/membership`` and
+    ///   ``ConsensusErrorCode/invalidConfiguration`` (not proposal errors; refusals if they come).
+    /// - No answer and no code: ``unknown(_:)`` ("no answer"), since nothing says it was refused.
     public init(_ result: ProposalResult) {
         if let answer = result.result {
             self = .applied(answer, index: result.index ?? 0)
             return
         }
-        let reason = result.error ?? "no answer"
-        // Only these errors are raised before the command is handed to the log.
-        let refusedEarly = [ConsensusError.noQuorum, .overloaded].map(\.description)
-        if refusedEarly.contains(reason) || reason.hasPrefix("rejected: cannot encode") {
-            self = .notApplied(reason)
-        } else {
+        let reason = result.error ?? result.errorCode?.rawValue ?? "no answer"
+        guard let code = result.errorCode else {
             self = .unknown(reason)
+            return
+        }
+        self = Self.mayHaveTakenEffect(code) ? .unknown(reason) : .notApplied(reason)
+    }
+
+    /// Whether an error with `code`, answered to a proposal this member accepted, leaves the
+    /// change possible: a timeout, or a member that stopped or halted while it was in flight.
+    /// The switch is exhaustive on purpose: a new code needs a decision here.
+    static func mayHaveTakenEffect(_ code: ConsensusErrorCode) -> Bool {
+        switch code {
+        case .timeout, .stopped, .storage:
+            return true
+        case .noQuorum, .overloaded, .invalidArgument, .rejected, .unsupported, .noLeader, .notLeader,
+             .membership, .invalidConfiguration:
+            return false
         }
     }
 
@@ -48,16 +77,18 @@ extension ConsensusTrait {
         if configuration.mechanism != .raft { throw .needsRaft(recipe: recipe) }
     }
 
-    /// Submits `operation` and classifies what came of it; a thrown ``ConsensusError`` becomes
-    /// ``ProposalOutcome/notApplied(_:)`` (refused up front) or ``ProposalOutcome/unknown(_:)``.
+    /// Submits `operation` and classifies what came of it (see ``ProposalOutcome/init(_:)``).
+    ///
+    /// A member that is not running sends nothing, so the call is ``ProposalOutcome/notApplied(_:)``.
+    /// A thrown ``ConsensusError`` is classified by its ``ConsensusError/code`` like a result's:
+    /// ``ConsensusError/notRunning`` thrown once the call was accepted means the member stopped
+    /// while it was in flight, and the entry may be in the log: ``ProposalOutcome/unknown(_:)``.
     func outcome(ofRecipe operation: StoreOperation) async -> ProposalOutcome {
+        guard isRunning else { return .notApplied(ConsensusError.notRunning.description) }
         do {
             return ProposalOutcome(try await submit(operation))
         } catch {
-            // `notRunning` (or a storage failure) is also what a call already in flight gets when
-            // the node stops: the entry may be in the log, so the outcome is unknown.
-            if case .unsupported = error { return .notApplied(error.description) }
-            return .unknown(error.description)
+            return ProposalOutcome.mayHaveTakenEffect(error.code) ? .unknown(error.description) : .notApplied(error.description)
         }
     }
 }

@@ -1,6 +1,4 @@
-// `@testable` only to build a `ProposalResult` (its memberwise initializer is internal): the
-// runtime makes them, and the classification of one is what `ProposalOutcome` is tested on.
-@testable import Consensus
+import Consensus
 import ConsensusRecipes
 import Testing
 
@@ -750,52 +748,6 @@ struct FenceStepTests {
                 #expect(fence.highestToken == highest)
             }
         }
-    }
-}
-
-// MARK: - ProposalOutcome
-
-@Suite("Step machine input: ProposalOutcome (classifying a runtime ProposalResult)")
-struct ProposalOutcomeStepTests {
-    /// A runtime result as the node builds it: an answer from the state machine, or an error text.
-    static func result(error: String? = nil, index: UInt64? = nil, answer: OperationResult? = nil) -> ProposalResult {
-        ProposalResult(proposalID: "1-1", accepted: answer?.succeeded ?? false, key: "k", value: nil,
-                       votes: .init(for: 0, against: 0, total: 3), quorumRequired: 2,
-                       error: error, index: index, result: answer)
-    }
-
-    @Test("a state machine answer is applied at its index, even a failed comparison that carries an error text")
-    func answerIsApplied() {
-        #expect(ProposalOutcome(Self.result(index: 12, answer: .put(previous: nil))) == .applied(.put(previous: nil), index: 12))
-        let failed = OperationResult.compareAndSwap(succeeded: false, current: .int(3))
-        #expect(ProposalOutcome(Self.result(error: "comparison failed", index: 13, answer: failed)) == .applied(failed, index: 13))
-        let refused = OperationResult.rejected(reason: "invalid key")
-        #expect(ProposalOutcome(Self.result(error: "invalid key", index: 14, answer: refused)) == .applied(refused, index: 14))
-    }
-
-    @Test("an answer without an index is applied at index 0")
-    func answerWithoutIndex() {
-        #expect(ProposalOutcome(Self.result(answer: .counter(values: ["a": 1]))) == .applied(.counter(values: ["a": 1]), index: 0))
-    }
-
-    @Test("refused before the log (no quorum, overloaded, cannot encode): notApplied",
-          arguments: [ConsensusError.noQuorum.description, ConsensusError.overloaded.description,
-                      ConsensusError.rejected(reason: "cannot encode the command: too deep").description])
-    func refusedEarlyIsNotApplied(error: String) {
-        #expect(ProposalOutcome(Self.result(error: error)) == .notApplied(error))
-    }
-
-    @Test("timed out, leader lost or any other error: unknown (it may still be applied)",
-          arguments: [ConsensusError.timedOut.description, ConsensusError.notLeader(leader: "n2").description,
-                      ConsensusError.notRunning.description, ConsensusError.storage("disk full").description,
-                      ConsensusError.rejected(reason: "transfer in progress").description])
-    func otherErrorsAreUnknown(error: String) {
-        #expect(ProposalOutcome(Self.result(error: error)) == .unknown(error))
-    }
-
-    @Test("neither an answer nor an error: unknown, \"no answer\"")
-    func nothingIsUnknown() {
-        #expect(ProposalOutcome(Self.result()) == .unknown("no answer"))
     }
 }
 

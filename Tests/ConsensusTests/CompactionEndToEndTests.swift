@@ -57,7 +57,7 @@ struct CompactionEndToEndTests {
                             if result.accepted { count += 1; break }
                             // Back-pressure: refused before reaching the log, so retrying is safe
                             // (on a loaded machine commits slow down and the window fills).
-                            if result.error == ConsensusError.overloaded.description {
+                            if result.errorCode == .overloaded {
                                 try await Task.sleep(for: .milliseconds(5))
                                 continue
                             }

@@ -131,7 +131,8 @@ struct LessonRaftTests {
             let result = try await leader.proposeWithResult("setting", "lost")
             #expect(!result.accepted)
             #expect(result.key == "setting")
-            #expect(result.error == ConsensusError.timedOut.description)
+            #expect(result.error == ConsensusError.timedOut.description)   // the lesson's field, for people
+            #expect(result.errorCode == .timeout && result.outcomeUnknown)
             #expect(!result.quorumMet)
             #expect(result.index == nil)
         }

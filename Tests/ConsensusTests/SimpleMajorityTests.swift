@@ -105,7 +105,7 @@ struct SimpleMajorityTests {
         let result = try await nodes[0].proposeWithResult("forbidden", true)
         #expect(!result.accepted)
         #expect(result.votes.against >= 2)
-        #expect(result.error?.contains("rejected") == true)
+        #expect(result.errorCode == .rejected && !result.outcomeUnknown)
         #expect(await nodes[1].localRead("forbidden").value == nil)
     }
 
