@@ -32,18 +32,19 @@ public enum ConfigChange: Sendable, Hashable, CustomStringConvertible {
         case .promote: tag = 2
         case .remove: tag = 3
         }
-        var bytes: [UInt8] = [tag]
-        bytes.reserveCapacity(9)
-        appendLittleEndian(nodeID, to: &bytes)
-        return bytes
+        var w = LittleEndian.Writer()
+        w.bytes.reserveCapacity(9)
+        w.u8(tag)
+        w.u64(nodeID)
+        return w.bytes
     }
 
     /// Decodes ``encoded()`` (also the first nine bytes of a ``ConfigChangeEntry``); `nil` for
     /// anything else.
     public init?(encoded bytes: [UInt8]) {
-        guard bytes.count >= 9 else { return nil }
-        let id = readLittleEndian(bytes, at: 1)
-        switch bytes[0] {
+        var r = LittleEndian.Reader(bytes)
+        guard let tag = try? r.u8(), let id = try? r.u64() else { return nil }
+        switch tag {
         case 1: self = .addLearner(id)
         case 2: self = .promote(id)
         case 3: self = .remove(id)
@@ -75,48 +76,30 @@ public struct ConfigChangeEntry: Sendable, Hashable {
 
     /// The change's nine bytes, then the voters and the learners, each a count and little-endian ids.
     public func encoded() -> [UInt8] {
-        var bytes = change.encoded()
+        var w = LittleEndian.Writer(bytes: change.encoded())
         for group in [configuration.voters.sorted(), configuration.learners.sorted()] {
-            appendLittleEndian(UInt64(group.count), to: &bytes)
-            for id in group { appendLittleEndian(id, to: &bytes) }
+            w.u64(UInt64(group.count))
+            for id in group { w.u64(id) }
         }
-        return bytes
+        return w.bytes
     }
 
     public init?(encoded bytes: [UInt8]) {
         guard let change = ConfigChange(encoded: bytes) else { return nil }
-        var offset = 9
-        func read() -> UInt64? {
-            guard offset + 8 <= bytes.count else { return nil }
-            defer { offset += 8 }
-            return readLittleEndian(bytes, at: offset)
-        }
+        // The change's nine bytes are there: `ConfigChange(encoded:)` read them.
+        var r = LittleEndian.Reader(bytes[9...])
         var groups: [Set<NodeID>] = []
         for _ in 0..<2 {
-            guard let count = read(), count <= UInt64(bytes.count) else { return nil }
+            guard let count = try? r.u64(), count <= UInt64(r.remaining / 8) else { return nil }
             var group = Set<NodeID>()
             for _ in 0..<count {
-                guard let id = read(), id != 0 else { return nil }
+                guard let id = try? r.u64(), id != 0 else { return nil }
                 group.insert(id)
             }
             groups.append(group)
         }
-        guard offset == bytes.count, groups[0].isDisjoint(with: groups[1]) else { return nil }
+        guard r.isAtEnd, groups[0].isDisjoint(with: groups[1]) else { return nil }
         self.change = change
         self.configuration = Configuration(voters: groups[0], learners: groups[1])
     }
-}
-
-private func appendLittleEndian(_ value: UInt64, to bytes: inout [UInt8]) {
-    var v = value
-    for _ in 0..<8 {
-        bytes.append(UInt8(truncatingIfNeeded: v))
-        v >>= 8
-    }
-}
-
-private func readLittleEndian(_ bytes: [UInt8], at offset: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
-    return v
 }

@@ -22,7 +22,7 @@ enum SnapshotFile {
     }
 
     static func encode(_ s: Snapshot) -> [UInt8] {
-        var body = ByteWriter()
+        var body = LittleEndian.Writer()
         body.u64(s.metadata.index)
         body.u64(s.metadata.term)
         for ids in [s.metadata.configuration.voters.sorted(), s.metadata.configuration.learners.sorted()] {
@@ -30,7 +30,7 @@ enum SnapshotFile {
             for id in ids { body.u64(id) }
         }
         body.blob(s.data)
-        var out = ByteWriter()
+        var out = LittleEndian.Writer()
         out.bytes = magic
         out.u32(CRC32C.checksum(body.bytes))
         out.bytes.append(contentsOf: body.bytes)
@@ -42,7 +42,7 @@ enum SnapshotFile {
         guard bytes.count >= 8, Array(bytes[0..<4]) == magic else {
             throw StorageError.corruption(file: path, offset: 0, reason: "not a snapshot file (bad magic or too short)")
         }
-        var header = ByteReader(bytes[4..<8])
+        var header = LittleEndian.Reader(bytes[4..<8])
         let stored = try header.u32()
         let computed = CRC32C.checksum(bytes[8...])
         guard stored == computed else {
@@ -51,22 +51,22 @@ enum SnapshotFile {
                 reason: "snapshot checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))")
         }
         do {
-            var r = ByteReader(bytes[8...])
+            var r = LittleEndian.Reader(bytes[8...])
             let index = try r.u64(), term = try r.u64()
             var sets: [Set<NodeID>] = []
             for _ in 0..<2 {
                 let n = try r.u32()
-                guard n <= 1 << 20 else { throw ByteReader.Malformed(description: "\(n) members") }
+                guard n <= 1 << 20 else { throw LittleEndian.Malformed(description: "\(n) members") }
                 sets.append(Set(try (0..<n).map { _ in try r.u64() }))
             }
             guard sets[0].isDisjoint(with: sets[1]), !sets[0].contains(0), !sets[1].contains(0) else {
-                throw ByteReader.Malformed(description: "invalid membership")
+                throw LittleEndian.Malformed(description: "invalid membership")
             }
             let data = try r.blob()
-            guard r.isAtEnd else { throw ByteReader.Malformed(description: "trailing bytes") }
+            guard r.isAtEnd else { throw LittleEndian.Malformed(description: "trailing bytes") }
             let config = Configuration(voters: sets[0], learners: sets[1])
             return Snapshot(metadata: SnapshotMetadata(index: index, term: term, configuration: config), data: data)
-        } catch let error as ByteReader.Malformed {
+        } catch let error as LittleEndian.Malformed {
             throw StorageError.corruption(file: path, offset: 8, reason: "malformed snapshot: \(error)")
         }
     }

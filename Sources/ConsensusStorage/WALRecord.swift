@@ -45,7 +45,7 @@ enum WALRecord: Equatable {
     /// type byte and the payload are contiguous, so one pass checksums both).
     func encode(into out: inout [UInt8]) {
         let start = out.count
-        var p = ByteWriter()
+        var p = LittleEndian.Writer()
         swap(&p.bytes, &out)
         p.u32(0)
         p.u32(0)
@@ -81,7 +81,7 @@ enum WALRecord: Equatable {
 
     /// Decodes the payload of a record whose CRC already checked out.
     static func decode(kind rawKind: UInt8, payload: ArraySlice<UInt8>) throws -> WALRecord {
-        var r = ByteReader(payload)
+        var r = LittleEndian.Reader(payload)
         let record: WALRecord
         switch Kind(rawValue: rawKind) {
         case .segmentHeader?:
@@ -91,7 +91,7 @@ enum WALRecord: Equatable {
         case .entry?:
             let term = try r.u64(), index = try r.u64()
             guard let kind = EntryKind(rawValue: try r.u8()) else {
-                throw ByteReader.Malformed(description: "unknown entry kind")
+                throw LittleEndian.Malformed(description: "unknown entry kind")
             }
             record = .entry(Entry(term: term, index: index, kind: kind, data: try r.blob()))
         case .hardState?:
@@ -100,9 +100,9 @@ enum WALRecord: Equatable {
             let index = try r.u64(), term = try r.u64()
             record = .snapshot(index: index, term: term, replacesLog: try r.u8() != 0)
         case nil:
-            throw ByteReader.Malformed(description: "unknown record type \(rawKind)")
+            throw LittleEndian.Malformed(description: "unknown record type \(rawKind)")
         }
-        guard r.isAtEnd else { throw ByteReader.Malformed(description: "trailing bytes after the payload") }
+        guard r.isAtEnd else { throw LittleEndian.Malformed(description: "trailing bytes after the payload") }
         return record
     }
 }
@@ -113,7 +113,7 @@ struct SnapshotID: Hashable {
     var term: Term
 }
 
-extension ByteWriter {
+extension LittleEndian.Writer {
     mutating func hardState(_ hs: HardState) {
         u64(hs.term)
         u64(hs.vote ?? 0)
@@ -121,7 +121,7 @@ extension ByteWriter {
     }
 }
 
-extension ByteReader {
+extension LittleEndian.Reader {
     mutating func hardState() throws -> HardState {
         let term = try u64(), vote = try u64(), commit = try u64()
         return HardState(term: term, vote: vote == 0 ? nil : vote, commit: commit)

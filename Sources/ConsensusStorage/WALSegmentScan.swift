@@ -1,3 +1,5 @@
+import ConsensusCore
+
 /// The records of one WAL segment file, read and checked.
 ///
 /// A record that does not fit in what is left of the file (or an all-zero tail) is a torn
@@ -49,7 +51,7 @@ struct WALSegmentScan {
                 try torn("an incomplete record header (\(left) bytes)")
                 break
             }
-            var header = ByteReader(bytes[pos..<pos + WALRecord.headerBytes])
+            var header = LittleEndian.Reader(bytes[pos..<pos + WALRecord.headerBytes])
             let length = Int(try header.u32()), stored = try header.u32(), kind = try header.u8()
             guard length <= WALRecord.payloadBytesMax else {
                 throw StorageError.corruption(file: path, offset: pos, reason: "record length \(length) exceeds the maximum \(WALRecord.payloadBytesMax)")
@@ -98,7 +100,7 @@ struct WALSegmentScan {
         var p = offset + 1
         while p + WALRecord.headerBytes <= bytes.count {
             defer { p += 1 }
-            var header = ByteReader(bytes[p..<p + WALRecord.headerBytes])
+            var header = LittleEndian.Reader(bytes[p..<p + WALRecord.headerBytes])
             guard let length = try? Int(header.u32()), let stored = try? header.u32(), let kind = try? header.u8(),
                   WALRecord.Kind(rawValue: kind) != nil, p + WALRecord.headerBytes + length <= bytes.count else { continue }
             let payload = bytes[p + WALRecord.headerBytes..<p + WALRecord.headerBytes + length]
