@@ -1,4 +1,4 @@
-import Consensus
+@testable import Consensus
 import Testing
 
 /// Each configuration field of the lesson does what it says; invalid values are refused by
@@ -190,5 +190,141 @@ struct ConfigurationTests {
         #expect(error.description.contains("snapshotInterval"))
         // snapshotInterval 0 disables snapshots: valid.
         #expect(await Self.refusal(.raft(snapshotInterval: 0)) == nil)
+    }
+}
+
+/// No configuration value may crash the process (issue 10): each is refused by `validate()`
+/// (which `start()` calls) with a reason naming the field, and the tick arithmetic never traps.
+@Suite("Configuration: no value crashes; each refusal names its field")
+struct ConfigurationValidationTests {
+    /// The field `validate()` names for `configuration`, or `nil` if it is valid; the error's
+    /// description is built too, since a huge `Duration` traps in its own description.
+    private static func refusedField(_ configuration: ConsensusConfiguration) -> String? {
+        do {
+            try configuration.validate()
+            return nil
+        } catch {
+            guard case let .invalidConfiguration(field, reason) = error else { return "unexpected \(error)" }
+            #expect(error.code == .invalidConfiguration)
+            #expect(error.description.contains(field) && !reason.isEmpty)
+            return field
+        }
+    }
+
+    private static func raft(_ change: (inout ConsensusConfiguration) -> Void) -> ConsensusConfiguration {
+        var c = ConsensusConfiguration.raft()
+        change(&c)
+        return c
+    }
+
+    /// Far beyond `durationMax`, and beyond what `Duration`'s description (and `Int(Double)`)
+    /// can take.
+    static let huge = Duration.seconds(1e20)
+    static let hugeNegative = Duration.zero - Duration.seconds(1e20)
+
+    @Test("The bug: electionTimeout with min greater than max is a validation error naming the field, not a ClosedRange trap")
+    func electionTimeoutMinAboveMax() throws {
+        #expect(throws: ConsensusError.self) {
+            try ConsensusConfiguration.electionTimeoutRange(min: .seconds(2), max: .seconds(1))
+        }
+        do {
+            _ = try ConsensusConfiguration.electionTimeoutRange(min: .seconds(2), max: .seconds(1))
+        } catch {
+            guard case let .invalidConfiguration(field, reason) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(field == "electionTimeout")
+            #expect(reason.contains("min must not exceed max"))
+        }
+        let range = try ConsensusConfiguration.electionTimeoutRange(min: .seconds(1), max: .seconds(2))
+        #expect(range == .seconds(1)...(.seconds(2)))
+        // The range it builds is what a configuration takes, and it validates.
+        var c = ConsensusConfiguration.raft()
+        c.electionTimeout = range
+        try c.validate()
+    }
+
+    @Test("electionTimeoutRange refuses what validate refuses for electionTimeout: equal bounds, zero, negative, huge",
+          arguments: [(Duration.seconds(1), Duration.seconds(1)), (.zero, .seconds(1)), (.seconds(-1), .seconds(1)),
+                      (.seconds(1), ConfigurationValidationTests.huge),
+                      (ConfigurationValidationTests.hugeNegative, .seconds(1))])
+    func electionTimeoutRangeRefusals(min: Duration, max: Duration) {
+        #expect(throws: ConsensusError.self) { try ConsensusConfiguration.electionTimeoutRange(min: min, max: max) }
+    }
+
+    @Test("Every field is checked, and the refusal names it",
+          arguments: [
+              ("timeout", raft { $0.timeout = .zero }),
+              ("timeout", raft { $0.timeout = .seconds(-5) }),
+              ("timeout", raft { $0.timeout = huge }),
+              ("timeout", raft { $0.timeout = hugeNegative }),
+              ("quorum", raft { $0.quorum = .nan }),
+              ("quorum", raft { $0.quorum = .infinity }),
+              ("quorum", raft { $0.quorum = -.infinity }),
+              ("quorum", .simpleMajority(quorum: .signalingNaN)),
+              ("heartbeatInterval", raft { $0.heartbeatInterval = .zero }),
+              ("heartbeatInterval", raft { $0.heartbeatInterval = .microseconds(999) }),
+              ("heartbeatInterval", raft { $0.heartbeatInterval = huge }),
+              ("heartbeatInterval", .raft(heartbeatInterval: huge)),
+              ("heartbeatInterval", .raft(heartbeatInterval: hugeNegative)),
+              ("electionTimeout", raft { $0.electionTimeout = .seconds(1)...huge }),
+              ("electionTimeout", raft { $0.electionTimeout = hugeNegative...(.seconds(1)) }),
+              ("electionTimeout", raft { $0.electionTimeout = .seconds(-2)...(.seconds(1)) }),
+              ("batchWindow", raft { $0.batchWindow = .milliseconds(-1) }),
+              ("batchWindow", raft { $0.batchWindow = huge }),
+              ("batchWindow", raft { $0.batchUpdates = true; $0.batchWindow = $0.timeout }),
+              ("compressionThreshold", raft { $0.compressionThreshold = -1 }),
+              ("snapshotInterval", raft { $0.snapshotInterval = .min }),
+              ("unreachableAfter", raft { $0.unreachableAfter = $0.heartbeatInterval }),
+              ("unreachableAfter", raft { $0.unreachableAfter = huge }),
+              ("limits.pendingProposalsMax", raft { $0.limits.pendingProposalsMax = 0 }),
+              ("limits.pendingReadsMax", raft { $0.limits.pendingReadsMax = -1 }),
+              ("limits.majorityRoundsMax", raft { $0.limits.majorityRoundsMax = .min }),
+              ("limits.batchEntriesMax", raft { $0.limits.batchEntriesMax = 0 }),
+              ("limits.forwardHopsMax", raft { $0.limits.forwardHopsMax = 0 }),
+              ("limits.deferredInputsMax", raft { $0.limits.deferredInputsMax = 0 }),
+              ("limits.eventBufferMax", raft { $0.limits.eventBufferMax = 0 }),
+          ] as [(String, ConsensusConfiguration)])
+    func everyFieldNamed(field: String, configuration: ConsensusConfiguration) {
+        #expect(Self.refusedField(configuration) == field)
+    }
+
+    @Test("The longest durations allowed are valid, and the ticks derived from them fit")
+    func longestDurationsValid() throws {
+        let max = ConsensusConfiguration.durationMax
+        var c = ConsensusConfiguration.raft(timeout: max, heartbeatInterval: .milliseconds(1),
+                                            electionTimeout: try ConsensusConfiguration.electionTimeoutRange(min: max / 2, max: max))
+        c.unreachableAfter = max
+        try c.validate()
+        let options = c.raftOptions
+        #expect(options.electionTicksMin < options.electionTicksMax)
+        #expect(options.validationError() == nil)
+        #expect(Self.refusedField(Self.raft { $0.timeout = max + .nanoseconds(1) }) == "timeout")
+    }
+
+    @Test("raftOptions never traps, even on values validate() refuses (zero heartbeat, huge or negative timeouts)",
+          arguments: [raft { $0.heartbeatInterval = .zero }, raft { $0.electionTimeout = .seconds(1)...huge },
+                      raft { $0.heartbeatInterval = huge }, raft { $0.electionTimeout = hugeNegative...(.seconds(-1)) }])
+    func raftOptionsNeverTrap(configuration: ConsensusConfiguration) {
+        let options = configuration.raftOptions
+        #expect(options.electionTicksMin >= 3 && options.electionTicksMax > options.electionTicksMin)
+        #expect(options.electionTicksMax <= Int(Int32.max) + 1)
+    }
+
+    @Test("start() refuses an invalid configuration before anything runs, with the same field")
+    func startRefuses() async {
+        let node = ConsensusTrait(nodeID: "n1", configuration: Self.raft { $0.heartbeatInterval = Self.huge })
+        await #expect(throws: ConsensusError.self) { try await node.start() }
+        #expect(!(await node.isRunning))
+        do {
+            try await node.start()
+        } catch {
+            guard case .invalidConfiguration(let field, _) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(field == "heartbeatInterval")
+        }
     }
 }

@@ -28,6 +28,8 @@ public struct ConsensusConfiguration: Sendable, Hashable {
     /// raft: how often the leader sends heartbeats. Must be at most half the minimum election timeout.
     public var heartbeatInterval: Duration
     /// raft: a follower that hears no leader for a random time in this range starts an election.
+    /// From two bounds given separately (where `min > max` is possible), build it with
+    /// ``electionTimeoutRange(min:max:)``, which refuses rather than traps.
     public var electionTimeout: ClosedRange<Duration>
     /// Group proposals that arrive within `batchWindow` into one log append.
     public var batchUpdates: Bool
@@ -61,7 +63,7 @@ public struct ConsensusConfiguration: Sendable, Hashable {
             mechanism: .raft, timeout: timeout, quorum: 0.51, heartbeatInterval: heartbeatInterval,
             electionTimeout: electionTimeout, batchUpdates: batchUpdates, batchWindow: batchWindow,
             compression: compression, compressionThreshold: compressionThreshold,
-            snapshotInterval: snapshotInterval, unreachableAfter: heartbeatInterval * 5,
+            snapshotInterval: snapshotInterval, unreachableAfter: unreachableAfter(heartbeatInterval: heartbeatInterval),
             bootstrap: bootstrap, seed: nil)
     }
 
@@ -76,38 +78,18 @@ public struct ConsensusConfiguration: Sendable, Hashable {
         return c
     }
 
-    /// Throws ``ConsensusError/invalidConfiguration(field:reason:)`` for the first bad field.
-    public func validate() throws(ConsensusError) {
-        func bad(_ field: String, _ reason: String) -> ConsensusError { .invalidConfiguration(field: field, reason: reason) }
-        if timeout <= .zero { throw bad("timeout", "must be positive (got \(timeout))") }
-        if !(quorum > 0 && quorum <= 1) { throw bad("quorum", "must be in (0, 1] (got \(quorum))") }
-        if heartbeatInterval < .milliseconds(1) { throw bad("heartbeatInterval", "must be at least 1 ms (got \(heartbeatInterval))") }
-        if electionTimeout.lowerBound <= .zero { throw bad("electionTimeout", "must be positive (got \(electionTimeout))") }
-        if electionTimeout.lowerBound == electionTimeout.upperBound {
-            throw bad("electionTimeout", "must be a range with max > min, so that timeouts are randomised and split votes resolve (got \(electionTimeout))")
-        }
-        if heartbeatInterval * 2 > electionTimeout.lowerBound {
-            throw bad("heartbeatInterval", "must be at most half the minimum election timeout (\(heartbeatInterval) vs \(electionTimeout.lowerBound)), or followers start elections while the leader is alive")
-        }
-        if batchWindow < .zero { throw bad("batchWindow", "must not be negative (got \(batchWindow))") }
-        if batchUpdates && batchWindow >= timeout { throw bad("batchWindow", "must be shorter than timeout (\(batchWindow) vs \(timeout))") }
-        if compressionThreshold < 0 { throw bad("compressionThreshold", "must not be negative (got \(compressionThreshold))") }
-        if snapshotInterval < 0 { throw bad("snapshotInterval", "must not be negative (got \(snapshotInterval)); 0 disables snapshots") }
-        if unreachableAfter <= heartbeatInterval { throw bad("unreachableAfter", "must be longer than heartbeatInterval") }
-        if let (field, reason) = limits.validationError() { throw bad("limits.\(field)", reason) }
-    }
-
     // MARK: - Ticks
 
     /// The runtime ticks the core twice per heartbeat interval.
     public var tickInterval: Duration { heartbeatInterval / 2 }
 
-    /// The core's options derived from the durations.
+    /// The core's options derived from the durations (never trapping, even on a configuration
+    /// ``validate()`` refuses: see ``ticks(_:of:)``).
     var raftOptions: RaftOptions {
         var o = RaftOptions()
         o.heartbeatTicks = 2
-        o.electionTicksMin = max(3, Int((electionTimeout.lowerBound / tickInterval).rounded(.up)))
-        o.electionTicksMax = max(o.electionTicksMin + 1, Int((electionTimeout.upperBound / tickInterval).rounded(.up)))
+        o.electionTicksMin = max(3, Self.ticks(electionTimeout.lowerBound, of: tickInterval))
+        o.electionTicksMax = max(o.electionTicksMin + 1, Self.ticks(electionTimeout.upperBound, of: tickInterval))
         return o
     }
 }
