@@ -1,5 +1,10 @@
 import ArgumentParser
 import ConsensusTesting
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `consensus sim`: run the deterministic simulator from the command line.
 struct SimCommand: ParsableCommand {
@@ -58,34 +63,51 @@ struct SimCommand: ParsableCommand {
 
     func run() throws {
         var failures = 0
+        if seeds > 1 {
+            let options = runOptions(seed: seed)
+            print("replay one seed with: consensus sim --seed N --nodes \(nodes) --steps \(steps)\(options.replayOptions)")
+        }
         for s in seed..<(seed + UInt64(seeds)) {
             let verbose = seeds == 1 && !quiet
             var printer: (@Sendable (String) -> Void)?
             if verbose { printer = { @Sendable line in print(line) } }
-            var options = SimulationOptions(seed: s, nodes: nodes, steps: steps)
-            options.traceMessages = messages
-            options.clients = clients
-            options.checkerBudget = checkerBudget
-            options.fileStorage = fileStorage
-            options.recipes = recipes
-            options.storeClock = storeClock
-            var sim = Simulation(options, onTrace: printer)
+            var sim = Simulation(runOptions(seed: s), onTrace: printer)
+            // The seed is on screen before the run starts: if the run traps (a precondition in
+            // the code under test), the sweep dies, but its output names the seed to replay.
+            if !verbose {
+                print("seed \(s): ", terminator: "")
+                fflush(nil)  // every output stream, stdout among them
+            }
             do throws(SimulationFailure) {
                 let summary = try sim.run()
-                print("seed \(s): ok  ticks=\(summary.ticks) committed=\(summary.committed) elections=\(summary.elections) "
+                print((verbose ? "seed \(s): " : "") + "ok  ticks=\(summary.ticks) committed=\(summary.committed) elections=\(summary.elections) "
                     + "crashes=\(summary.crashes) partitions=\(summary.partitions) membership=\(summary.membershipChanges) "
                     + "transfers=\(summary.transfers) messages=\(summary.messagesSent) dropped=\(summary.messagesDropped) "
-                    + (clients > 0 ? "client-ops=\(summary.clientOperations) answered=\(summary.clientCompleted) " : "")
+                    + (clients > 0 ? "client-ops=\(summary.clientOperations) answered=\(summary.clientCompleted) checker-states=\(summary.checkerStates) " : "")
                     + (recipes != nil ? "\(summary.recipes) " : "")
                     + "trace=\(String(summary.traceDigest, radix: 16))")
             } catch {
                 failures += 1
-                print("seed \(s): FAILED")
+                print((verbose ? "seed \(s): " : "") + "FAILED")
                 print(error.description)
             }
         }
         if seeds > 1 { print("\(seeds - failures) passed, \(failures) failed") }
         if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+extension SimCommand {
+    /// The simulation options for `seed` from the command line.
+    func runOptions(seed: UInt64) -> SimulationOptions {
+        var options = SimulationOptions(seed: seed, nodes: nodes, steps: steps)
+        options.traceMessages = messages
+        options.clients = clients
+        options.checkerBudget = checkerBudget
+        options.fileStorage = fileStorage
+        options.recipes = recipes
+        options.storeClock = storeClock
+        return options
     }
 }
 

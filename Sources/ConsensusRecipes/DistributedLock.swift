@@ -16,6 +16,12 @@ import Consensus
 /// - *Fencing tokens*: every grant carries a token strictly larger than every earlier grant of
 ///   the same lock (across releases, expiries, leader changes and snapshots).
 /// - Only the holder, with its token, can renew or release.
+/// - *A grant never gets shorter*: a renewal, like an acquire by the current holder, moves the
+///   expiry to `clock + ttl` only if that is later than the grant's expiry, and otherwise keeps
+///   it. So every answer the holder has heard stays true (``LockLease`` keeps the latest
+///   `validUntil` it was told), a late or short renewal cannot pull the lapse forward under a
+///   holder that counts on it, and the simulator's checks (the history's model of locks, which
+///   records renewals, and ``LockBeliefChecker``'s holders' beliefs) rely on the same rule.
 ///
 /// **Why a lock alone is not enough.** A holder can be paused (a GC pause, a swapped-out process,
 /// a long network delay) past its TTL without noticing. Meanwhile the lock expires and someone
@@ -134,8 +140,9 @@ public struct DistributedLock: Sendable {
         _ = await node.outcome(ofRecipe: .lockRelease(name: name, holder: holder, token: grant.token))
     }
 
-    /// Extends a grant that is still live to `ttl` from now (store time).
-    /// - Returns: the extended grant (same token).
+    /// Extends a grant that is still live to `ttl` from now (store time), or leaves it as it is
+    /// if it already lasts longer: a renewal never shortens a grant.
+    /// - Returns: the extended grant (same token, and the expiry it now has).
     /// - Throws: ``RecipeError/lockLost(name:token:)`` if the grant lapsed or is not this
     ///   holder's; ``RecipeError/outcomeUnknown(key:reason:)`` or
     ///   ``RecipeError/notApplied(key:reason:)`` if the renewal did not get an answer.

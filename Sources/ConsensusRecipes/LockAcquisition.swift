@@ -100,7 +100,8 @@ public struct LockAcquisition: Sendable, Hashable {
 }
 
 /// A grant as its holder sees it: the grant, and until when on the holder's own (monotonic) clock
-/// it surely lasts. Renewals move that moment; a holder must stop using the lock when
+/// it surely lasts. Renewals move that moment later, never earlier (as the store never shortens a
+/// grant on renewal); a holder must stop using the lock when
 /// ``isValid(at:)`` turns false, and even before, should pass ``LockGrant/token`` to the
 /// resource it protects (a pause can strike between the check and the write: see
 /// ``FencedResource``).

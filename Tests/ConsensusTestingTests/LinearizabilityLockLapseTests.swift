@@ -134,9 +134,11 @@ struct LinearizabilityLockLapseTests {
             let client = random.pick(free)
             let holder = "client\(client)"
             let lock = random.pick(locks)
+            let token = tokens["\(lock)/\(holder)"] ?? 1
             let action: ModelAction = random.chance(0.7)
                 ? .lockAcquire(lock: lock, holder: holder, ttl: Int64(random.int(in: 10...40)))
-                : .lockRelease(lock: lock, holder: holder, token: tokens["\(lock)/\(holder)"] ?? 1)
+                : random.chance(0.5) ? .lockRenew(lock: lock, holder: holder, token: token, ttl: Int64(random.int(in: 5...40)))
+                : .lockRelease(lock: lock, holder: holder, token: token)
             let invocation = max(freeAt[client], point - Int64(random.int(in: 0...15)))
             let response = point + Int64(random.int(in: 0...15))
             if random.chance(0.1) {

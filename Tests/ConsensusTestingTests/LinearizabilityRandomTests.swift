@@ -46,6 +46,11 @@ struct LinearizabilityRandomTests {
                 lastTokens[lock, default: 0] += 1
                 locks[lock] = (holder, lastTokens[lock]!, ttl.map { time + $0 } ?? .max)
                 return .granted(token: lastTokens[lock]!)
+            case .lockRenew(let lock, let holder, let token, let ttl):
+                // A renewal never shortens a grant, as the runtime's store does.
+                guard let grant = locks[lock], time < grant.expiresAt, grant.holder == holder, grant.token == token else { return .refused }
+                locks[lock]!.expiresAt = max(grant.expiresAt, time + ttl)
+                return .granted(token: token)
             case .lockRelease(let lock, let holder, let token):
                 guard let grant = locks[lock], grant.holder == holder, grant.token == token else { return .released(false) }
                 locks[lock] = nil

@@ -426,6 +426,20 @@ struct KeyValueStoreLockTests {
         #expect(driver.store.lock("leader")?.token == 1)
     }
 
+    @Test("A renewal never shortens a grant: a shorter TTL keeps the later expiry, as a re-acquire by the holder does")
+    func renewNeverShortensAGrant() {
+        var driver = StoreDriver()
+        let grant = driver.acquire("leader", "ann", ttl: 1_000, time: 0)!
+        let renewed = driver.apply(.lockRenew(name: "leader", holder: "ann", token: grant.token, ttlMilliseconds: 100), time: 200)
+        #expect(renewed.result == .lock(LockGrant(name: "leader", holder: "ann", token: 1, expiresAt: 1_000)))
+        let reacquired = driver.apply(.lockAcquire(name: "leader", holder: "ann", ttlMilliseconds: 100), time: 300)
+        #expect(reacquired.result == .lock(LockGrant(name: "leader", holder: "ann", token: 1, expiresAt: 1_000)))
+        // Past the renewal's own `clock + ttl` (300), the grant still holds until 1,000.
+        driver.apply(.put(key: "tick", value: 1), time: 999)
+        #expect(driver.store.lock("leader")?.token == 1)
+        #expect(driver.acquire("leader", "bob", ttl: 100) == nil)
+    }
+
     @Test func renewWithAWrongTokenOrHolderOrAfterExpiryIsRefused() {
         var driver = StoreDriver()
         let grant = driver.acquire("leader", "ann", ttl: 1_000, time: 0)!

@@ -67,7 +67,10 @@ extension KeyValueStore {
 
     /// Extends the grant to `clock + ttl` if `holder` and `token` match, it has not expired and
     /// the request is not stale (`clock < stamp + ttl`, as for ``acquireLock``); refuses (`nil`)
-    /// otherwise, changing nothing.
+    /// otherwise, changing nothing. A renewal never shortens a grant: a grant that already lasts
+    /// beyond `clock + ttl` (a renewal with a shorter TTL, or one that waited in the log) keeps its
+    /// expiry, as a re-acquire by the holder does. So the expiry of a grant only ever moves later,
+    /// and every answer its holder has heard stays true.
     ///
     /// - Parameters:
     ///   - name: the lock.
@@ -82,7 +85,7 @@ extension KeyValueStore {
         }
         guard !isStale(stampedAt: stamp, ttlMilliseconds: ttlMilliseconds) else { return .lock(nil) }
         guard var grant = lock(name), grant.holder == holder, grant.token == token else { return .lock(nil) }
-        grant.expiresAt = expiry(after: ttlMilliseconds)
+        grant.expiresAt = max(grant.expiresAt, expiry(after: ttlMilliseconds))
         locks[name]!.grant = grant
         return .lock(grant)
     }

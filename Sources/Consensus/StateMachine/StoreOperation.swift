@@ -13,6 +13,8 @@ public enum StoreOperation: Sendable, Hashable {
     case lockAcquire(name: String, holder: String, ttlMilliseconds: Int64)
     /// Extends a grant that is still held: holder and token must match, it must not have expired,
     /// and the request's own TTL (from its stamp) must not have passed by the time it is applied.
+    /// The grant then lasts until `clock + ttl` or its current expiry, whichever is later: a
+    /// renewal never shortens a grant.
     case lockRenew(name: String, holder: String, token: UInt64, ttlMilliseconds: Int64)
     /// Frees the lock: holder and token must match.
     case lockRelease(name: String, holder: String, token: UInt64)

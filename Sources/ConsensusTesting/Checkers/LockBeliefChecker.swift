@@ -4,7 +4,9 @@
 /// On each lock: no two beliefs with different tokens overlap (intervals are half-open, so one
 /// may start where another ends; beliefs with the same token are one grant, renewed or retried);
 /// a belief that starts before another with a different token carries a lower token (tokens
-/// strictly increase in grant order); and a token belongs to one holder. A belief that covers no
+/// strictly increase in grant order); and a token belongs to one holder. A renewal continues the
+/// belief under the same token: a holder's belief ends where its lease does, and a lease (like the
+/// grant in the store: a renewal never shortens a grant) only ever moves later. A belief that covers no
 /// time (`until <= from`) is ignored. Locks are checked in name order, and on each lock the
 /// beliefs in order of start: the first violation found is reported with the two beliefs at fault.
 ///

@@ -72,6 +72,8 @@ extension LinearizabilityChecker {
             return "batch(" + deltas.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \($0.value)" }.joined(separator: ", ") + ")"
         case .lockAcquire(let lock, let holder, let ttl):
             return "acquire(\(lock.debugDescription), holder: \(holder.debugDescription)" + (ttl.map { ", ttl: \($0))" } ?? ")")
+        case .lockRenew(let lock, let holder, let token, let ttl):
+            return "renew(\(lock.debugDescription), holder: \(holder.debugDescription), token: \(token), ttl: \(ttl))"
         case .lockRelease(let lock, let holder, let token):
             return "release(\(lock.debugDescription), holder: \(holder.debugDescription), token: \(token))"
         }

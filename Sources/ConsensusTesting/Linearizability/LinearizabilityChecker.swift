@@ -9,8 +9,9 @@
 /// effect is seen by nobody).
 ///
 /// Locks: a grant needs the lock free (or its last grant lapsed) and a fencing token above every
-/// earlier one; a holder's retry returns its live grant; a refusal needs a live grant to someone
-/// else. So two holders with overlapping live grants, or a token that does not increase, are caught.
+/// earlier one; a holder's retry returns its live grant, and so does its renewal (neither ever
+/// shortens the grant); a refusal needs a live grant to someone else (for a renewal: a grant that
+/// is not the renewer's, or may have lapsed). So two holders with overlapping live grants, or a token that does not increase, are caught.
 /// When a grant with a ttl lapses is set by ``lockLapse``: exactly at its point plus its ttl
 /// (``LockLapse/exact``, the default), or at any time from then on (``LockLapse/notBefore``, for a
 /// store whose clock may run slow).
@@ -44,6 +45,14 @@ public struct LinearizabilityChecker: Sendable {
     /// - Returns: ``LinearizabilityResult/linearizable``, or the first failing sub-history (by
     ///   resource order) with an explanation, or the first whose search ran out of budget.
     public func check(_ history: [HistoryOperation]) -> LinearizabilityResult {
+        checkMeasuring(history).result
+    }
+
+    /// ``check(_:)``, also telling how hard the search worked.
+    /// - Parameter history: the operations, in any order.
+    /// - Returns: the verdict, and the most states explored on one sub-history.
+    public func checkMeasuring(_ history: [HistoryOperation]) -> (result: LinearizabilityResult, exploredStatesMax: Int) {
+        var exploredStatesMax = 0
         for group in Self.subHistories(history) {
             let key = group.resources.map(\.name).joined(separator: ", ")
             let search = LinearizationSearch(
@@ -52,17 +61,17 @@ public struct LinearizabilityChecker: Sendable {
                 stateBudget: stateBudgetPerKey,
                 lockLapse: lockLapse)
             switch search.run() {
-            case .linearizable:
-                continue
+            case .linearizable(let exploredStates):
+                exploredStatesMax = max(exploredStatesMax, exploredStates)
             case .budgetExhausted(let exploredStates):
-                return .budgetExhausted(key: key, exploredStates: exploredStates)
-            case .notLinearizable(let deepestOrder, let deepestState, _):
+                return (.budgetExhausted(key: key, exploredStates: exploredStates), max(exploredStatesMax, exploredStates))
+            case .notLinearizable(let deepestOrder, let deepestState, let exploredStates):
                 let explanation = Self.explain(
                     group, history, deepestOrder: deepestOrder, deepestState: deepestState, lockLapse: lockLapse)
-                return .notLinearizable(key: key, explanation: explanation)
+                return (.notLinearizable(key: key, explanation: explanation), max(exploredStatesMax, exploredStates))
             }
         }
-        return .linearizable
+        return (.linearizable, exploredStatesMax)
     }
 
     /// One independently checked part of the history.
@@ -101,8 +110,11 @@ public struct LinearizabilityChecker: Sendable {
             let slotOf = Dictionary(uniqueKeysWithValues: resources.enumerated().map { ($1, $0) })
             let indices = byRoot[groupRoot]!
             let usesTime = indices.contains { index in
-                if case .lockAcquire(_, _, let ttl) = history[index].action { return ttl != nil }
-                return false
+                switch history[index].action {
+                case .lockAcquire(_, _, let ttl): return ttl != nil
+                case .lockRenew: return true
+                default: return false
+                }
             }
             let operations = indices.map { index -> SearchOperation in
                 let operation = history[index]

@@ -9,6 +9,22 @@
 // operation and try its other outcomes, then the operations after it. The history is
 // linearizable when the list is empty, and is not when a return is reached with nothing to undo.
 //
+// Three refinements keep histories with many unknown outcomes cheap, each exact:
+// - An operation with an unknown outcome is ordered only where it changes something (its state
+//   after is not dominated by its state before: see `SequentialModel.isDominated`) while some
+//   operation with a known outcome is still unordered. One that changes nothing (a refused acquire,
+//   a release of someone else's grant, a holder's retry that only extends its grant) can always
+//   go last instead: the states after it are no more permissive, and an unknown outcome may take
+//   effect at any time after its invocation, or never.
+// - A state after an unknown outcome from which some unordered known grant can never be ordered
+//   (the lock's token is already past it: tokens never decrease) is a dead end, and is not
+//   entered. (After a known outcome the search goes on into it, so that an explanation shows
+//   the known operations that clash.)
+// - Candidates are tried known outcomes first: among the calls before the first return, their
+//   order in the list does not change what may be ordered, only what is tried first.
+// - A lock's time lower bound that is at or below every unordered operation's invocation
+//   constrains nothing, so it is forgotten (`Int64.min`): states that differ only there are one.
+//
 // Reference: J. M. Wing and C. Gong, "Testing and verifying concurrent objects", 1993; G. Lowe,
 // "Testing for linearizability", 2017; and Porcupine (github.com/anishathalye/porcupine).
 
@@ -76,7 +92,7 @@ struct LinearizationSearch {
             return (timeA, a & 1, a >> 1) < (timeB, b & 1, b >> 1)
         }
         var last = head
-        for event in events {
+        for event in Self.knownCallsFirst(events, operations) {
             next[last] = event
             prev[event] = last
             last = event
@@ -93,6 +109,14 @@ struct LinearizationSearch {
 
         var state = initialState
         var ordered = OperationSet(count: count)
+        // Unordered operations with a known outcome; and every operation by invocation, to find
+        // the earliest unordered one.
+        var knownLeft = operations.filter { $0.output != nil }.count
+        let byInvocation = operations.indices.sorted { operations[$0].timeFrom < operations[$1].timeFrom }
+        // Known grants, by the token they report.
+        let grants = operations.indices.compactMap { position in
+            SequentialModel.reportedToken(operations[position]).map { (position: position, token: $0) }
+        }.sorted { $0.token < $1.token }
         var explored: Set<Explored> = []
         var stack: [Frame] = []
         var deepestOrder: [Int] = []
@@ -100,19 +124,55 @@ struct LinearizationSearch {
         var exploredStates = 0
         var entry = next[head]
 
+        /// `state` with each lock's time lower bound forgotten where no unordered operation (of
+        /// those not in `ordered`) can feel it: it is at or below all their invocations.
+        func forgettingTime(_ state: [ResourceState], ordered: OperationSet) -> [ResourceState] {
+            guard let first = byInvocation.first(where: { !ordered.contains($0) }) else { return state }
+            let earliest = operations[first].timeFrom
+            var result = state
+            for slot in result.indices {
+                if case .lock(var lock) = result[slot], lock.now != .min, lock.now <= earliest {
+                    lock.now = .min
+                    result[slot] = .lock(lock)
+                }
+            }
+            return result
+        }
+
+        /// Whether some known grant not in `ordered` can never be ordered after `state`.
+        func isDeadEnd(_ state: [ResourceState], ordered: OperationSet) -> Bool {
+            for grant in grants where !ordered.contains(grant.position) {
+                if SequentialModel.cannotGrant(grant.token, operations[grant.position], after: state) { return true }
+                // The earliest unordered grant is still possible; later tokens are larger still.
+                return false
+            }
+            return false
+        }
+
         /// Orders the operation of `call` next with its first new outcome from `choice` on.
         func tryOrder(_ call: Int, from choice: Int) -> Bool {
             let operation = call >> 1
             let successors = SequentialModel.successors(state, operations[operation], lockLapse: lockLapse)
+            let unknown = operations[operation].output == nil
             var option = choice
             while option < successors.count {
+                if unknown && knownLeft > 0 && SequentialModel.isDominated(successors[option], by: state) {
+                    option += 1
+                    continue
+                }
                 var after = ordered
                 after.insert(operation)
-                if explored.insert(Explored(ordered: after, state: successors[option])).inserted {
+                let next = forgettingTime(successors[option], ordered: after)
+                if unknown && isDeadEnd(next, ordered: after) {
+                    option += 1
+                    continue
+                }
+                if explored.insert(Explored(ordered: after, state: next)).inserted {
                     exploredStates += 1
                     stack.append(Frame(call: call, stateBefore: state, choice: option))
-                    state = successors[option]
+                    state = next
                     ordered = after
+                    if !unknown { knownLeft -= 1 }
                     unlink(call)
                     unlink(call + 1)
                     if stack.count > deepestOrder.count {
@@ -138,11 +198,35 @@ struct LinearizationSearch {
                 }
                 state = frame.stateBefore
                 ordered.remove(frame.call >> 1)
+                if operations[frame.call >> 1].output != nil { knownLeft += 1 }
                 relink(frame.call + 1)
                 relink(frame.call)
                 entry = tryOrder(frame.call, from: frame.choice + 1) ? next[head] : next[frame.call]
             }
         }
         return .linearizable(exploredStates: exploredStates)
+    }
+
+    /// `events` (sorted by time) with each run of calls between two returns reordered: calls of
+    /// operations with a known outcome first, in their order, then those with an unknown one.
+    /// A call may be ordered when no return is before it in the list, so this changes only the
+    /// order in which candidates are tried.
+    static func knownCallsFirst(_ events: [Int], _ operations: [SearchOperation]) -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(events.count)
+        var unknownCalls: [Int] = []
+        for event in events {
+            if event & 1 == 1 {
+                result.append(contentsOf: unknownCalls)
+                unknownCalls.removeAll(keepingCapacity: true)
+                result.append(event)
+            } else if operations[event >> 1].output == nil {
+                unknownCalls.append(event)
+            } else {
+                result.append(event)
+            }
+        }
+        result.append(contentsOf: unknownCalls)
+        return result
     }
 }

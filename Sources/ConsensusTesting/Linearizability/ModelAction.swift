@@ -12,6 +12,7 @@
 /// | read of a counter key                          | `.counterRead(key:)`                                 |
 /// | `.counterBatch(deltas)`                        | `.counterBatch(_:)`                                  |
 /// | `.lockAcquire(name, holder, ttl)`              | `.lockAcquire(lock:holder:ttl:)`                     |
+/// | `.lockRenew(name, holder, token, ttl)`         | `.lockRenew(lock:holder:token:ttl:)`                 |
 /// | `.lockRelease(name, holder, token)`            | `.lockRelease(lock:holder:token:)`                   |
 ///
 /// Values are strings: map a JSON-like value to its canonical text (sorted object keys, no
@@ -44,6 +45,12 @@ public enum ModelAction: Sendable, Hashable {
     /// logical time) after the point at which it took effect (or later, under
     /// ``LinearizabilityChecker/LockLapse/notBefore``); with `nil`, it lasts until released.
     case lockAcquire(lock: String, holder: String, ttl: Int64?)
+    /// Extends `holder`'s live grant with `token` so that it lasts at least `ttl` past the point
+    /// at which the renewal takes effect; a renewal never shortens a grant (a grant already
+    /// lasting longer keeps its lapse). Answered by ``ModelOutput/granted(token:)`` (the same
+    /// token), or ``ModelOutput/refused`` when the grant lapsed, was released or is not this
+    /// holder's with this token.
+    case lockRenew(lock: String, holder: String, token: UInt64, ttl: Int64)
     /// Frees the lock if `holder` and `token` match its latest grant (even if that grant has
     /// lapsed, as long as nobody else took the lock); answered by ``ModelOutput/released(_:)``.
     case lockRelease(lock: String, holder: String, token: UInt64)
@@ -57,7 +64,7 @@ public enum ModelAction: Sendable, Hashable {
             return [ModelResource(kind: .counter, name: key)]
         case .counterBatch(let deltas):
             return deltas.keys.sorted().map { ModelResource(kind: .counter, name: $0) }
-        case .lockAcquire(let lock, _, _), .lockRelease(let lock, _, _):
+        case .lockAcquire(let lock, _, _), .lockRenew(let lock, _, _, _), .lockRelease(let lock, _, _):
             return [ModelResource(kind: .lock, name: lock)]
         }
     }

@@ -122,6 +122,8 @@ enum SequentialModel {
             }
         case (.lockAcquire(_, let holder, let ttl), .lock(let lock)):
             return acquire(state, slot, lock, holder: holder, ttl: ttl, operation, lockLapse: lockLapse)
+        case (.lockRenew(_, let holder, let token, let ttl), .lock(let lock)):
+            return renew(state, slot, lock, holder: holder, token: token, ttl: ttl, operation, lockLapse: lockLapse)
         case (.lockRelease(_, let holder, let token), .lock(let lock)):
             let from = max(lock.now, operation.timeFrom)
             if from > operation.timeTo { return [] }
@@ -173,24 +175,8 @@ enum SequentialModel {
 
         // A retry by the live holder extends its grant to at least its point plus `ttl` (for
         // ever without a ttl).
-        var extended = unchanged
-        extended.expiresEarliest = ttl.map { max(lock.expiresEarliest, saturatingAdd(from, $0)) } ?? .max
-        switch (lockLapse, ttl) {
-        case (.exact, let ttl?): extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
-        default: extended.expiresLatest = .max
-        }
-        // With a clock that may go back: a request whose own ttl is over when it takes effect (its
-        // point is at or after its invocation plus `ttl`) is refused and changes nothing, whoever
-        // holds the lock.
-        var staleRefusal: [ResourceState]?
-        if let ttl, lockLapse == .clockMayGoBack {
-            let point = max(from, saturatingAdd(operation.timeFrom, ttl))
-            if point <= operation.timeTo {
-                var stale = lock
-                stale.now = point
-                staleRefusal = replacing(state, slot, .lock(stale))
-            }
-        }
+        let extended = extending(lock, from: from, ttl: ttl, operation, lockLapse: lockLapse)
+        let staleRefusal = stale(state, slot, lock, from: from, ttl: ttl, operation, lockLapse: lockLapse)
 
         switch operation.output {
         case .granted(let token)?:
@@ -216,6 +202,117 @@ enum SequentialModel {
         default:
             return []
         }
+    }
+
+    /// A renewal: granted (same token) only while the renewer's grant may be live, extending it
+    /// as a retry by the holder does (never shortening it); refused when the latest grant is not
+    /// the renewer's with this token, or may have lapsed by the renewal's point, or (with a clock
+    /// that may go back) when the renewal is stale.
+    private static func renew(
+        _ state: [ResourceState], _ slot: Int, _ lock: LockState, holder: String, token: UInt64, ttl: Int64,
+        _ operation: SearchOperation, lockLapse: LinearizabilityChecker.LockLapse
+    ) -> [[ResourceState]] {
+        let from = max(lock.now, operation.timeFrom)
+        if from > operation.timeTo { return [] }
+        let matches = lock.holder == holder && lock.token == token
+        let canBeLive = matches && from < lock.expiresLatest
+        var refusal: [ResourceState]?
+        if !matches {
+            var unchanged = lock
+            unchanged.now = from
+            refusal = replacing(state, slot, .lock(unchanged))
+        } else if lock.expiresEarliest != .max && max(from, lock.expiresEarliest) <= operation.timeTo {
+            // The grant lapsed at the refusal's point, no earlier than it may lapse.
+            var lapsed = lock
+            lapsed.now = max(from, lock.expiresEarliest)
+            refusal = replacing(state, slot, .lock(lapsed))
+        }
+        let staleRefusal = stale(state, slot, lock, from: from, ttl: ttl, operation, lockLapse: lockLapse)
+        var result: [[ResourceState]] = []
+        switch operation.output {
+        case .granted(token)?:
+            if canBeLive { result.append(replacing(state, slot, .lock(extending(lock, from: from, ttl: ttl, operation, lockLapse: lockLapse)))) }
+        case .refused?:
+            if let refusal { result.append(refusal) }
+            if let staleRefusal { result.append(staleRefusal) }
+        case nil:
+            if canBeLive { result.append(replacing(state, slot, .lock(extending(lock, from: from, ttl: ttl, operation, lockLapse: lockLapse)))) }
+            if let refusal { result.append(refusal) }
+            if let staleRefusal { result.append(staleRefusal) }
+        default:
+            break
+        }
+        return result
+    }
+
+    /// The live grant in `lock`, extended by a retry or a renewal taking effect at `from` or later
+    /// (up to the operation's response): it lapses no earlier than before, nor than its point
+    /// plus `ttl` (never, without a ttl).
+    private static func extending(
+        _ lock: LockState, from: Int64, ttl: Int64?, _ operation: SearchOperation, lockLapse: LinearizabilityChecker.LockLapse
+    ) -> LockState {
+        var extended = lock
+        extended.now = from
+        extended.expiresEarliest = ttl.map { max(lock.expiresEarliest, saturatingAdd(from, $0)) } ?? .max
+        switch (lockLapse, ttl) {
+        case (.exact, let ttl?): extended.expiresLatest = max(lock.expiresLatest, saturatingAdd(operation.timeTo, ttl))
+        default: extended.expiresLatest = .max
+        }
+        return extended
+    }
+
+    /// With a clock that may go back: a request whose own ttl is over when it takes effect (its
+    /// point is at or after its invocation plus `ttl`) is refused and changes nothing, whoever
+    /// holds the lock. The state after such a refusal, or `nil` when it cannot happen.
+    private static func stale(
+        _ state: [ResourceState], _ slot: Int, _ lock: LockState, from: Int64, ttl: Int64?, _ operation: SearchOperation,
+        lockLapse: LinearizabilityChecker.LockLapse
+    ) -> [ResourceState]? {
+        guard let ttl, lockLapse == .clockMayGoBack else { return nil }
+        let point = max(from, saturatingAdd(operation.timeFrom, ttl))
+        guard point <= operation.timeTo else { return nil }
+        var stale = lock
+        stale.now = point
+        return replacing(state, slot, .lock(stale))
+    }
+
+    /// The fencing token a known grant (an acquire or renewal answered with a grant) reports, or
+    /// `nil` for any other operation.
+    static func reportedToken(_ operation: SearchOperation) -> UInt64? {
+        guard case .granted(let token)? = operation.output else { return nil }
+        switch operation.action {
+        case .lockAcquire, .lockRenew: return token
+        default: return nil
+        }
+    }
+
+    /// Whether `operation`, a known grant of `token`, can never be ordered from `state` nor from
+    /// any state after it: a lock's token never decreases, so a lock past `token`, or at `token`
+    /// under another holder (or released), can never grant it.
+    static func cannotGrant(_ token: UInt64, _ operation: SearchOperation, after state: [ResourceState]) -> Bool {
+        guard case .lock(let lock) = state[operation.slots[0]] else { return false }
+        switch operation.action {
+        case .lockAcquire(_, let holder, _), .lockRenew(_, let holder, _, _):
+            return lock.token > token || (lock.token == token && lock.holder != holder)
+        default:
+            return false
+        }
+    }
+
+    /// Whether `after` allows no more than `before` does: every operation that can follow
+    /// `after` can follow `before` too, reaching a state that again allows at least as much.
+    /// Registers and counters must be equal; a lock must have the same holder and token, a time
+    /// lower bound no lower, a lapse no earlier at the earliest and no later at the latest (the
+    /// search's relaxed bounds only get easier to meet with a lower time, an earlier earliest
+    /// lapse and a later latest one). An operation with an unknown outcome leading from `before`
+    /// to such an `after` changed nothing anyone can see.
+    static func isDominated(_ after: [ResourceState], by before: [ResourceState]) -> Bool {
+        for (a, b) in zip(after, before) where a != b {
+            guard case .lock(let x) = a, case .lock(let y) = b, x.holder == y.holder, x.token == y.token,
+                  x.now >= y.now, x.expiresEarliest >= y.expiresEarliest, x.expiresLatest <= y.expiresLatest
+            else { return false }
+        }
+        return true
     }
 
     /// Why `operation` cannot be ordered next from `state`, in a few words.

@@ -17,7 +17,7 @@ struct SimulatedClients: Sendable {
     }
 
     struct Outstanding: Sendable {
-        /// The operation's place in the history (`nil`: not recorded, e.g. a lock renewal).
+        /// The operation's place in the history (`nil`: not recorded, e.g. the lesson's lock).
         var history: Int?
         var node: NodeID
         var deadline: UInt64
@@ -220,7 +220,7 @@ extension Simulation {
             }
             return .counter(value)
         case (.counterBatch, .counter(let values)): return .counters(values)
-        case (.lockAcquire, .lock(let grant)): return grant.map { .granted(token: $0.token) } ?? .refused
+        case (.lockAcquire, .lock(let grant)), (.lockRenew, .lock(let grant)): return grant.map { .granted(token: $0.token) } ?? .refused
         case (.lockRelease, .lockReleased(let freed)): return .released(freed)
         default: throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
         }
@@ -258,8 +258,10 @@ extension Simulation {
             recipeLedger.stats.discardedUnknowns += clients.unresolved.count
             clients.unresolved = [:]
         }
-        let result = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget,
-                                            lockLapse: options.storeClock == .wallClock ? .clockMayGoBack : .notBefore).check(clients.history.operations)
+        let (result, exploredStates) = LinearizabilityChecker(stateBudgetPerKey: options.checkerBudget,
+                                                              lockLapse: options.storeClock == .wallClock ? .clockMayGoBack : .notBefore)
+            .checkMeasuring(clients.history.operations)
+        stats.checkerStates = exploredStates
         stats.clientOperations = clients.history.operations.count
         stats.clientCompleted = clients.completed
         if !result.isLinearizable {

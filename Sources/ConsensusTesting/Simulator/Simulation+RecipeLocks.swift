@@ -107,7 +107,8 @@ extension Simulation {
             fencedWrite(c, token: lease.grant.token)
         case 4, 5:
             recipeClients[c].renewSentAt = Int64(now)
-            send(client: c, lease.renewal, recording: nil, to: l)
+            send(client: c, lease.renewal, recording: .lockRenew(lock: lease.grant.name, holder: lease.grant.holder,
+                                                                 token: lease.grant.token, ttl: 4 * lease.ttlMilliseconds), to: l)
         case 6:
             // The holder stops believing the moment it sends the release.
             endBelief(c, client, at: clientTime)

@@ -56,6 +56,8 @@ struct RecipeLedger: Sendable {
     var fence = Fence()
     /// The first broken promise seen during the run (reported at the end).
     var violation: String?
+    /// Set by the lock liveness check: clients take no new step (answers still reach them).
+    var contendersStopped = false
     var stats = RecipeStatistics()
 }
 
@@ -96,6 +98,7 @@ extension Simulation {
     func historyTime(_ tick: Int64) -> Int64 { tick * 4 }
 
     mutating func runRecipeClients(_ profile: FaultProfile) throws(InvariantChecker.Violation) {
+        guard !recipeLedger.contendersStopped else { return }
         for c in 0..<options.clients {
             // Handling one client's command can crash a node (a fault mid-batch): look again each time.
             let leaders = nodes.indices.filter { nodes[$0].raft?.isLeader == true }

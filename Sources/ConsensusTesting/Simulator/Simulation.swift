@@ -68,12 +68,13 @@ public struct Simulation: Sendable {
         do {
             for _ in 0..<options.steps { try step(faults) }
             try checkLiveness()
+            try checkLockLiveness()
             try checkClientHistory()
             try checkRecipes()
         } catch let v {
             var failure = SimulationFailure(seed: options.seed, tick: now, property: v.property, detail: v.detail,
                                             trace: trace.tail(80), nodes: options.nodes, steps: options.steps)
-            failure.replayOptions = replayOptions
+            failure.replayOptions = options.replayOptions
             throw failure
         }
         stats.ticks = now
@@ -218,18 +219,6 @@ public struct Simulation: Sendable {
 
     // MARK: - Helpers
 
-    /// The `consensus sim` options, beyond seed, nodes and steps, that this run used.
-    var replayOptions: String {
-        var text = ""
-        if options.clients > 0 { text += " --clients \(options.clients)" }
-        if let recipes = options.recipes { text += " --recipes \(recipes.rawValue)" }
-        if options.storeClock == .wallClock { text += " --store-clock wall-clock" }
-        if options.fileStorage { text += " --file-storage" }
-        if options.checkerBudget != SimulationOptions(seed: 0).checkerBudget { text += " --checker-budget \(options.checkerBudget)" }
-        if self.options.faults != nil { text += " [faults chosen by the test: replay with CONSENSUS_SEED]" }
-        return text
-    }
-
     func index(of id: NodeID) -> Int? {
         // Ids are dense and never reused: node `id` is at `id - 1`.
         let i = Int(id) - 1
@@ -292,6 +281,8 @@ public struct SimulationSummary: Sendable, Hashable {
     public var lostDisks = 0
     public var clientOperations = 0
     public var clientCompleted = 0
+    /// The most states the linearizability checker explored on one resource of the history.
+    public var checkerStates = 0
     /// With ``SimulationOptions/recipes``: which recipe scenarios the run went through.
     public var recipes = RecipeStatistics()
     public var messagesSent = 0

@@ -127,6 +127,21 @@ public struct SimulationOptions: Sendable {
     }
 }
 
+extension SimulationOptions {
+    /// The `consensus sim` options, beyond seed, nodes and steps, that replay a run with these
+    /// options.
+    public var replayOptions: String {
+        var text = ""
+        if clients > 0 { text += " --clients \(clients)" }
+        if let recipes { text += " --recipes \(recipes.rawValue)" }
+        if storeClock == .wallClock { text += " --store-clock wall-clock" }
+        if fileStorage { text += " --file-storage" }
+        if checkerBudget != SimulationOptions(seed: 0).checkerBudget { text += " --checker-budget \(checkerBudget)" }
+        if faults != nil { text += " [faults chosen by the test: replay with CONSENSUS_SEED]" }
+        return text
+    }
+}
+
 /// Where a simulated leader takes the store time it stamps on commands.
 public enum StoreClockSource: String, Sendable, Hashable, CaseIterable {
     /// The leader's ticks, counted from the applied store clock (``LeaderClock``): what the
