@@ -16,6 +16,8 @@ struct MajorityMachine: Sendable {
         var proposal: PendingProposal
         var proposer: NodeID
         var sequence: UInt64
+        /// After this the proposer's round is over: the vote could no longer count.
+        var deadline: Duration
     }
 
     struct Accepted: Sendable {
@@ -120,6 +122,8 @@ extension NodeStateMachine {
             majority!.rounds[sequence]!.tally.record(peer, accept: accept)
             finishRound(sequence, timedOut: false)
         case .majorityCommit(let write):
+            // Decided: it no longer waits for this member's vote.
+            majority!.pending[write.proposalID] = nil
             applyMajority(write)
         case .majoritySyncRequest:
             let writes = majority!.values.map { key, v in
@@ -156,7 +160,7 @@ extension NodeStateMachine {
                 return deliverVote(to: proposer, sequence: write.sequence, accept: false)
             }
             let p = PendingProposal(proposalID: write.proposalID, key: write.key, value: value, proposer: name(of: proposer) ?? "?")
-            majority!.pending[p.proposalID] = .init(proposal: p, proposer: proposer, sequence: write.sequence)
+            majority!.pending[p.proposalID] = .init(proposal: p, proposer: proposer, sequence: write.sequence, deadline: now + configuration.timeout)
         }
     }
 
@@ -186,6 +190,7 @@ extension NodeStateMachine {
         for sequence in majority!.rounds.keys.sorted() where majority!.rounds[sequence]!.deadline <= now {
             finishRound(sequence, timedOut: true)
         }
+        majority!.pending = majority!.pending.filter { $0.value.deadline > now }
     }
 
     /// Resolves a round once its outcome is known (or its time is up).

@@ -47,6 +47,14 @@ extension NodeStateMachine {
         }
     }
 
+    /// Fails the reads still waiting for a read point; those already confirmed are served once
+    /// applied, as usual.
+    mutating func failUnconfirmedReads(_ error: ConsensusError) {
+        for context in reads.keys.sorted() where reads[context]?.index == nil {
+            answer(reads.removeValue(forKey: context)!.request, .failure(error))
+        }
+    }
+
     mutating func readIndexConfirmed(context: UInt64, index: LogIndex) {
         guard reads[context] != nil else { return }
         reads[context]!.index = index

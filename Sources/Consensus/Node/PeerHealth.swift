@@ -116,6 +116,8 @@ extension NodeStateMachine {
         if info != health.partition {
             health.partition = info
             emit(.partitionDetected(info))
+            // Cut off from a quorum: reads waiting for a read point would only time out.
+            if info.side == .minority { failUnconfirmedReads(.noQuorum) }
         }
     }
 
