@@ -35,6 +35,9 @@ struct MajorityMachine: Sendable {
     var rounds: [UInt64: Round] = [:]
     var pending: [String: Pending] = [:]
     var policy: VotePolicy = .acceptAll
+    /// Ticks since the last anti-entropy exchange, and the peer it goes to next.
+    var ticksSinceSync = 0
+    var syncCursor = 0
 }
 
 /// simple_majority: leaderless voting with a quorum fraction and a timeout.
@@ -138,6 +141,20 @@ extension NodeStateMachine {
         default:
             break
         }
+    }
+
+    /// Anti-entropy: a commit message can be lost without anyone noticing a disconnection, so
+    /// every `unreachableAfter` × 2 each member asks one peer (in turn) for its accepted writes
+    /// and keeps the higher stamps. Once healed, every member converges on the same values.
+    mutating func majorityAntiEntropy() {
+        guard majority != nil else { return }
+        majority!.ticksSinceSync += 1
+        guard majority!.ticksSinceSync >= Int(unreachableTicks) * 2 else { return }
+        majority!.ticksSinceSync = 0
+        let peers = majority!.members.keys.filter { $0 != numericID }.sorted()
+        guard !peers.isEmpty else { return }
+        majority!.syncCursor = (majority!.syncCursor + 1) % peers.count
+        send(to: peers[majority!.syncCursor], .majoritySyncRequest)
     }
 
     /// A peer was heard again after being unreachable: exchange accepted writes and membership.

@@ -58,11 +58,25 @@ extension NodeStateMachine {
         } else if let leader = r.leader, hops < configuration.limits.forwardHopsMax {
             do {
                 send(to: leader, .forward(command: try CommandCodec.encode(command, compressAbove: compressAbove), hops: hops))
+                proposals[command.id]?.forwardedAt = now
             } catch {
                 fail(command.id, .invalidArgument("cannot encode the command: \(error)"))
             }
         } else if hops == 0, proposals[command.id] != nil, !awaitingLeader.contains(command.id) {
             awaitingLeader.append(command.id)
+        }
+    }
+
+    /// A forward can be lost on the way (a dropped message, a leader that crashed before
+    /// appending it). A follower forwards its own proposals again once an election timeout has
+    /// passed without them being applied; the state machine applies each proposal id once, so
+    /// a copy that races the original cannot take effect twice.
+    mutating func reforwardUnanswered() {
+        guard let r = raft, !r.isLeader, r.leader != nil else { return }
+        let after = configuration.electionTimeout.lowerBound
+        for w in proposals.values.sorted(by: { $0.command.id.sequence < $1.command.id.sequence }) {
+            guard let at = w.forwardedAt, now - at >= after else { continue }
+            route(w.command, hops: 0)
         }
     }
 

@@ -13,6 +13,13 @@ extension NodeStateMachine {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Whether a ``NodeDirective/persist(_:)`` waits for ``NodeInput/persisted`` (inputs that need
+    /// the core wait meanwhile).
+    public var isAwaitingPersist: Bool { persisting != nil }
+
+    /// Inputs waiting for the write in flight.
+    public var deferredInputCount: Int { inbox.count + (tickDeferred ? 1 : 0) }
+
     /// The leader this member knows of, if any.
     public var leaderInfo: NodeInfo? {
         guard let id = raft?.leader else { return nil }

@@ -193,6 +193,10 @@ public struct NodeStateMachine: Sendable {
             startMajority()
             return
         }
+        // Every member named in the configuration can be addressed, restarted or not.
+        if case .newCluster(let members)? = configuration.bootstrap {
+            for m in members where directory[NodeInfo.numericID(m.id)] == nil { directory[NodeInfo.numericID(m.id)] = m }
+        }
         let state: PersistentState
         if let restored {
             state = restored
@@ -335,10 +339,12 @@ public struct NodeStateMachine: Sendable {
         creditLeaderClock()
         if raft != nil { raft!.tick() }
         expireDeadlines()
+        reforwardUnanswered()
         askPendingReads()
         if batchDeadline.map({ now >= $0 }) == true { flushBatch() }
         advanceMembershipJob()
         checkPeers()
+        majorityAntiEntropy()
     }
 
     private mutating func wakeUp() {
@@ -399,6 +405,8 @@ struct WaitingProposal: Sendable {
     /// The client request it answers (`nil`: the machine's own, e.g. a member record).
     var request: RequestID?
     var deadline: Duration
+    /// When this (follower) member last forwarded it to the leader.
+    var forwardedAt: Duration?
 }
 
 /// A linearizable read (or barrier) waiting for its read point.

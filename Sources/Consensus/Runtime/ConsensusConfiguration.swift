@@ -46,6 +46,10 @@ public struct ConsensusConfiguration: Sendable, Hashable {
     public var seed: UInt64?
     /// The bounds on every queue of a member (see ``NodeLimits``).
     public var limits = NodeLimits()
+    /// raft: a leader that has not heard from a majority within an election timeout steps down
+    /// (§6.2 of the dissertation). Leave it on; the simulator turns it off to show that
+    /// ReadIndex alone keeps reads on an isolated old leader linearizable.
+    public var checkQuorum = true
 
     /// A Raft configuration. Defaults follow DESIGN.md: 100 ms heartbeats, 1-2 s elections.
     public static func raft(
@@ -88,6 +92,7 @@ public struct ConsensusConfiguration: Sendable, Hashable {
     var raftOptions: RaftOptions {
         var o = RaftOptions()
         o.heartbeatTicks = 2
+        o.checkQuorum = checkQuorum
         o.electionTicksMin = max(3, Self.ticks(electionTimeout.lowerBound, of: tickInterval))
         o.electionTicksMax = max(o.electionTicksMin + 1, Self.ticks(electionTimeout.upperBound, of: tickInterval))
         return o
