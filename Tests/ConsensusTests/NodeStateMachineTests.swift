@@ -360,6 +360,22 @@ struct NodeStateMachineTests {
         #expect(try #require(h.answers(to: id).first).time >= start + timeout)
     }
 
+    @Test("Deposed leader (issue 10 bug): a proposal on a leader cut off before it noticed is answered timeout, an unknown outcome, never a refusal")
+    func deposedLeaderProposalIsUnknown() throws {
+        let h = raftCluster()
+        h.isolate("n1")
+        let (id, out) = h.request("n1", put("k", 1))
+        #expect(!lines(out).contains { $0.hasPrefix("answer") })
+        #expect(h.run(until: { !$0.answers(to: id).isEmpty }, maxTicks: 200))
+        let result = try #require(h.proposal(id))
+        #expect(!result.accepted)
+        #expect(result.errorCode == .timeout)
+        #expect(result.outcomeUnknown)
+        h.heal()
+        h.settle()
+        #expect(h.answers(to: id).count == 1)
+    }
+
     @Test("Bounds: beyond limits.pendingProposalsMax a proposal is answered overloaded at once and never reaches the log")
     func pendingProposalsBound() throws {
         var c = Self.raft()
