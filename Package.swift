@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "ConsensusCLI",
             dependencies: [
+                "Consensus",
                 "ConsensusCore",
                 "ConsensusStorage",
                 "ConsensusTesting",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consensus
 import ConsensusTesting
 #if canImport(Glibc)
 import Glibc
@@ -53,15 +54,33 @@ struct SimCommand: ParsableCommand {
     @Flag(help: "Print only the summary, not the trace.")
     var quiet = false
 
+    @Flag(help: "Simulate whole members (NodeStateMachine: forwarding, re-sends, reads, simple_majority) instead of bare Raft cores; clients talk to any member.")
+    var node = false
+
+    @Option(help: ArgumentHelp("With --node: the mechanism.", valueName: "raft|simple_majority"))
+    var mechanism: ConsensusConfiguration.Mechanism = .raft
+
+    @Option(help: "With --node and simple_majority: the quorum fraction, in (0, 1].")
+    var quorum: Double = 0.51
+
+    @Option(help: ArgumentHelp("With --node: the weather.", valueName: NodeSimulationOptions.Weather.allCases.map(\.rawValue).joined(separator: "|")))
+    var weather: NodeSimulationOptions.Weather = .mixed
+
     func validate() throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 9 (got \(nodes))") }
         guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (0...16).contains(clients) else { throw ValidationError("--clients must be between 0 and 16 (got \(clients))") }
         if recipes != nil && clients == 0 { throw ValidationError("--recipes needs simulated clients: add --clients N (for example --clients 3)") }
+        if !node && (mechanism != .raft || weather != .mixed) { throw ValidationError("--mechanism and --weather are for --node runs: add --node") }
+        if node && (recipes != nil || fileStorage || storeClock != .leaderTicks) {
+            throw ValidationError("--recipes, --file-storage and --store-clock are for core runs: drop --node")
+        }
+        guard quorum > 0 && quorum <= 1 else { throw ValidationError("--quorum must be in (0, 1] (got \(quorum))") }
     }
 
     func run() throws {
+        if node { return try runNodes() }
         var failures = 0
         if seeds > 1 {
             let options = runOptions(seed: seed)
@@ -114,3 +133,7 @@ extension SimCommand {
 extension RecipeWorkload: ExpressibleByArgument {}
 
 extension StoreClockSource: ExpressibleByArgument {}
+
+extension ConsensusConfiguration.Mechanism: ExpressibleByArgument {}
+
+extension NodeSimulationOptions.Weather: ExpressibleByArgument {}
