@@ -138,6 +138,32 @@ struct NodeStateMachineTests {
         #expect(h.answers(to: id).count == 1)
     }
 
+    @Test("Dissertation §6.3: a forward lost while the same member is re-elected in a later term is sent again to it (a new term is a new leadership)")
+    func resendAfterSameLeaderNewTerm() throws {
+        let h = raftCluster()
+        let term = h["n1"].raft!.term
+        // The forward is lost, and n2 is away while leadership goes n1 -> n3 -> n1.
+        h.dropRule = { if case .forward = $0.message { true } else { false } }
+        let (id, _) = h.request("n2", put("k", 1))
+        h.deliverAll()
+        h.dropRule = nil
+        h.isolate("n2")
+        let others = ["n1", "n3"]
+        h.request("n1", .transferLeadership(to: "n3"))
+        #expect(h.run(until: { $0.leaders == ["n3"] }, maxTicks: 100, only: others))
+        h.request("n3", .transferLeadership(to: "n1"))
+        #expect(h.run(until: { $0.leaders == ["n1"] }, maxTicks: 100, only: others))
+        #expect(h["n1"].raft!.term > term)
+        #expect(h["n2"].raft!.leader == h["n1"].numericID)   // n2 never saw another leader
+        #expect(h["n2"].raft!.term == term)
+
+        h.heal()
+        let healedAt = h.now
+        #expect(h.run(until: { !$0.answers(to: id).isEmpty }, maxTicks: 200))
+        #expect(h.proposal(id)?.accepted == true)
+        #expect(try #require(h.answers(to: id).first).time < healedAt + .milliseconds(100))
+    }
+
     @Test("Dissertation §6.3, exactly once: a committed proposal re-sent after a leader change is appended twice but changes the state once, and is answered once")
     func resentDuplicateAppliedOnce() throws {
         let h = raftCluster()
