@@ -49,8 +49,12 @@ public final class InMemoryNetwork: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Messages waiting for one member (its inbound queue; every sender's outbound queue to it).
+    /// Beyond it a send reports ``PeerSendResult/queueFull`` and the message is dropped.
+    public let queueMax: Int
 
-    public init(seed: UInt64 = 1, faults: Faults = Faults()) {
+    public init(seed: UInt64 = 1, faults: Faults = Faults(), queueMax: Int = 100_000) {
+        self.queueMax = max(1, queueMax)
         var s = State(random: SplitMix64(seed: seed))
         s.faults = faults
         state = Mutex(s)
@@ -66,7 +70,7 @@ public final class InMemoryNetwork: Sendable {
     /// Connects `id`: messages sent to it are handed to `handler`, in order, one at a time.
     /// Registering again replaces the previous handler.
     public func register(_ id: NodeID, handler: @escaping Handler) {
-        let (stream, continuation) = AsyncStream<(NodeID, PeerMessage)>.makeStream(bufferingPolicy: .bufferingOldest(100_000))
+        let (stream, continuation) = AsyncStream<(NodeID, PeerMessage)>.makeStream(bufferingPolicy: .bufferingOldest(queueMax))
         let task = Task {
             for await (from, message) in stream { await handler(from, message) }
         }
@@ -90,6 +94,10 @@ public final class InMemoryNetwork: Sendable {
 
     /// Sends a message; it is delivered later, or lost.
     public func send(from: NodeID, to: NodeID, _ message: PeerMessage) {
+        _ = deliver(from: from, to: to, message)
+    }
+
+    private func deliver(from: NodeID, to: NodeID, _ message: PeerMessage) -> PeerSendResult {
         let plan: (deliveries: Int, delay: Int, target: AsyncStream<(NodeID, PeerMessage)>.Continuation?) = state.withLock { s in
             s.stats.sent += 1
             s.stats.payloadBytes += message.payloadBytes
@@ -99,7 +107,7 @@ public final class InMemoryNetwork: Sendable {
             guard let target = s.endpoints[to], !s.cut.contains(Link(from: from, to: to)),
                   !s.down.contains(from), !s.down.contains(to) else {
                 s.stats.dropped += 1
-                return (0, 0, nil)
+                return (-1, 0, nil)
             }
             if s.random.chance(s.faults.drop) {
                 s.stats.dropped += 1
@@ -110,9 +118,16 @@ public final class InMemoryNetwork: Sendable {
             s.stats.delivered += copies
             return (copies, delay, target)
         }
-        guard let target = plan.target else { return }
+        // A link that is cut or a member that is down: unreachable. A random loss is silent,
+        // as on a real network.
+        guard let target = plan.target else { return plan.deliveries < 0 ? .unreachable : .queued }
         if plan.delay == 0 {
-            for _ in 0..<plan.deliveries { target.yield((from, message)) }
+            for _ in 0..<plan.deliveries {
+                if case .dropped = target.yield((from, message)) {
+                    state.withLock { $0.stats.dropped += 1 }
+                    return .queueFull
+                }
+            }
         } else {
             let copies = plan.deliveries
             Task {
@@ -120,6 +135,7 @@ public final class InMemoryNetwork: Sendable {
                 for _ in 0..<copies { target.yield((from, message)) }
             }
         }
+        return .queued
     }
 
     // MARK: - Faults
@@ -168,5 +184,12 @@ public final class InMemoryNetwork: Sendable {
     /// Whether messages currently flow from `from` to `to`.
     public func isConnected(from: NodeID, to: NodeID) -> Bool {
         state.withLock { !$0.cut.contains(Link(from: from, to: to)) && !$0.down.contains(from) && !$0.down.contains(to) }
+    }
+}
+
+extension InMemoryNetwork: PeerTransport {
+    /// Sends by member name (see ``memberID(_:)``).
+    public func send(from: String, to: String, _ message: PeerMessage) -> PeerSendResult {
+        deliver(from: memberID(from), to: memberID(to), message)
     }
 }

@@ -108,4 +108,43 @@ struct InMemoryNetworkTests {
         #expect(network.statistics.payloadBytes == 4)
         #expect(network.statistics.appendsWithEntries == 1)
     }
+
+    @Test("PeerTransport: a send to a member that is not registered, or across a cut link, reports unreachable")
+    func transportUnreachable() {
+        let network = InMemoryNetwork()
+        #expect(network.send(from: "a", to: "b", .ping(sequence: 1)) == .unreachable)
+        network.register(memberID("b")) { _, _ in }
+        #expect(network.send(from: "a", to: "b", .ping(sequence: 2)) == .queued)
+        network.cut(from: memberID("a"), to: memberID("b"))
+        #expect(network.send(from: "a", to: "b", .ping(sequence: 3)) == .unreachable)
+    }
+
+    @Test("PeerTransport: the queue to a member is bounded; past it a send reports queueFull and the message is dropped")
+    func transportQueueFull() async {
+        let network = InMemoryNetwork(queueMax: 4)
+        let gate = Gate()
+        // A member that does not read its queue until the gate opens.
+        network.register(memberID("slow")) { _, _ in await gate.wait() }
+        var results: [PeerSendResult] = []
+        for i in 0..<20 { results.append(network.send(from: "fast", to: "slow", .ping(sequence: UInt64(i)))) }
+        #expect(results.contains(.queueFull))
+        #expect(results.filter { $0 == .queued }.count <= 4 + 1)
+        #expect(network.statistics.dropped == results.filter { $0 == .queueFull }.count)
+        await gate.open()
+    }
+}
+
+/// Holds its waiters until opened.
+private actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func open() {
+        isOpen = true
+        for w in waiters { w.resume() }
+        waiters = []
+    }
 }

@@ -28,6 +28,7 @@ public actor ConsensusTrait {
     let clock: ShellClock
     var machine: NodeStateMachine
     var sender: (@Sendable (String, PeerMessage) -> Void)?
+    var transport: (any PeerTransport)?
     var tickTask: Task<Void, Never>?
     var wakeTask: Task<Void, Never>?
     var wakeAt: Duration?
@@ -124,6 +125,14 @@ public actor ConsensusTrait {
     /// network, TCP, a game engine's channel.
     public func setMessageSender(_ sender: @escaping @Sendable (_ to: String, _ message: PeerMessage) -> Void) {
         self.sender = sender
+        transport = nil
+    }
+
+    /// Sends through `transport`; a send it cannot queue is reported to the member
+    /// (``reportUnreachable(_:)``). Replaces any sender set before.
+    public func setTransport(_ transport: any PeerTransport) {
+        self.transport = transport
+        sender = nil
     }
 
     /// Hands the node a message a peer sent it.
@@ -145,6 +154,8 @@ public actor ConsensusTrait {
 
     /// Performs directives, in order. The only place the shell acts; it decides nothing.
     private func perform(_ directives: [NodeDirective]) {
+        var unreachable: [String] = []
+        defer { for peer in unreachable { feed(.sendFailed(to: peer)) } }
         for directive in directives {
             switch directive {
             case .persist(let batch):
@@ -152,7 +163,11 @@ public actor ConsensusTrait {
             case .saveSnapshot(let snapshot):
                 writer?.submit(.saveSnapshot(snapshot))
             case let .send(to, message):
-                sender?(to, message)
+                if let transport {
+                    if transport.send(from: nodeID, to: to, message) != .queued { unreachable.append(to) }
+                } else {
+                    sender?(to, message)
+                }
             case let .answer(id, result):
                 waiting.removeValue(forKey: id)?.resume(returning: result)
             case .emit(let event):

@@ -65,9 +65,7 @@ public actor LocalCluster {
         guard let node = members[name] else { return }
         let network = self.network
         let id = NodeInfo.numericID(name)
-        await node.setMessageSender { to, message in
-            network.send(from: id, to: NodeInfo.numericID(to), message)
-        }
+        await node.setTransport(network)
         network.register(id) { [weak node, directory] from, message in
             let sender = directory.name(of: from)
             await node?.handleMessage(from: sender, message)

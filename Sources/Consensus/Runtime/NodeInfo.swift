@@ -1,4 +1,5 @@
 import ConsensusCore
+import ConsensusNetwork
 
 /// A cluster member as the lesson describes it: a name, an address, free-form metadata.
 public struct NodeInfo: Sendable, Hashable, Codable {
@@ -13,10 +14,7 @@ public struct NodeInfo: Sendable, Hashable, Codable {
     }
 
     /// The core's numeric id for a member name: a stable 64-bit hash (FNV-1a), never 0.
-    public static func numericID(_ name: String) -> NodeID {
-        let h = fnv1a(Array(name.utf8))
-        return h == 0 ? 1 : h
-    }
+    public static func numericID(_ name: String) -> NodeID { memberID(name) }
 }
 
 /// A member as seen from one node.
