@@ -44,20 +44,18 @@ struct SimulatedNode: Sendable {
 
     /// Snapshot bytes: the applied index and digest (16 bytes), then the store's own snapshot.
     static func encodeSnapshot(index: LogIndex, state: UInt64, store: KeyValueStore) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for v in [index, state] {
-            for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
-        }
+        var w = LittleEndian.Writer()
+        w.u64(index)
+        w.u64(state)
         // The store always encodes; a failure here is a bug worth crashing on.
-        bytes += try! CommandCodec.encodeSnapshot(store, compressAbove: 512)
-        return bytes
+        return w.bytes + (try! CommandCodec.encodeSnapshot(store, compressAbove: 512))
     }
 
     static func decodeSnapshot(_ bytes: [UInt8]) -> (index: LogIndex, state: UInt64, store: KeyValueStore)? {
-        guard bytes.count > 16 else { return nil }
-        func word(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
-        guard let store = try? CommandCodec.decodeSnapshot(Array(bytes[16...])) else { return nil }
-        return (word(0), word(8), store)
+        var r = LittleEndian.Reader(bytes)
+        guard let index = try? r.u64(), let state = try? r.u64(), !r.isAtEnd,
+              let store = try? CommandCodec.decodeSnapshot(Array(bytes[r.position...])) else { return nil }
+        return (index, state, store)
     }
 
     /// Applies a committed entry to the store: commands are applied, anything else skipped.

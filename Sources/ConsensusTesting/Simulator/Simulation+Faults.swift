@@ -157,7 +157,7 @@ extension Simulation {
         guard let l = currentLeader else { return }
         var batch: [[UInt8]] = []
         for _ in 0..<count {
-            batch.append(withUnsafeBytes(of: nextProposal.littleEndian, Array.init))
+            batch.append(Self.proposalBytes(nextProposal))
             nextProposal += 1
         }
         if (try? nodes[l].raft!.propose(batch: batch)) != nil { stats.proposals += count }
@@ -251,7 +251,7 @@ extension Simulation {
             guard let l = currentLeader else { continue }
             let raft = nodes[l].raft!
             if probe == nil || probe!.leader != raft.id || probe!.term != raft.term {
-                let data = withUnsafeBytes(of: nextProposal.littleEndian, Array.init)
+                let data = Self.proposalBytes(nextProposal)
                 nextProposal += 1
                 if let index = try? nodes[l].raft!.propose(data) {
                     probe = (raft.id, raft.term, index)
@@ -283,5 +283,12 @@ extension Simulation {
             detail += "; leader n\(r.id) last=\(r.lastIndex) first=\(r.firstIndex) \(r.configuration) progress: \(progress.joined(separator: ", "))"
         }
         throw .init(property: "liveness", detail: detail)
+    }
+
+    /// The payload of the simulator's own proposal number `n` (eight bytes, little-endian).
+    static func proposalBytes(_ n: UInt64) -> [UInt8] {
+        var w = LittleEndian.Writer()
+        w.u64(n)
+        return w.bytes
     }
 }
