@@ -22,6 +22,15 @@ let package = Package(
         .target(name: "ConsensusStorage", dependencies: ["ConsensusCore"]),
         // The peer messages and an in-memory network with fault injection.
         .target(name: "ConsensusNetwork", dependencies: ["ConsensusCore"]),
+        // The peer wire format: versioned, length-prefixed frames for every peer message, the
+        // handshake, chunked snapshots. Bytes in, values out: no sockets.
+        .target(
+            name: "ConsensusWire",
+            dependencies: [
+                "ConsensusCore", "ConsensusNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The runtime: replicated key-value state machine, node actor, ConsensusTrait facade.
         .target(
             name: "Consensus",
@@ -53,6 +62,14 @@ let package = Package(
         .testTarget(name: "ConsensusTestingTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusStorageTests", dependencies: ["ConsensusCore", "ConsensusStorage"]),
         .testTarget(name: "ConsensusNetworkTests", dependencies: ["ConsensusCore", "ConsensusNetwork"]),
+        .testTarget(
+            name: "ConsensusWireTests",
+            dependencies: [
+                "ConsensusWire", "ConsensusCore", "ConsensusNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage", "ConsensusTesting"]),
     ]
