@@ -16,6 +16,9 @@ public final class MemoryStorage: Storage {
         state = Mutex((MemoryRaftStorage(initial), true))
     }
 
+    /// Memory writes never block: the runtime performs them in place.
+    public var writesBlock: Bool { false }
+
     public func hasState() throws -> Bool { state.withLock { $0.written } }
 
     public func load() throws -> PersistentState { state.withLock { $0.log.persistentState } }

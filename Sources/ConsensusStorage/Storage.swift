@@ -20,6 +20,15 @@ public protocol Storage: AnyObject, Sendable {
 
     /// Stores a snapshot the application took of its own state and drops the entries it covers.
     func saveSnapshot(_ snapshot: Snapshot) throws
+
+    /// Whether a write can block its thread (a file store's fsync). The runtime performs
+    /// blocking writes on a thread pool, never on Swift's cooperative pool; others in place.
+    var writesBlock: Bool { get }
+}
+
+extension Storage {
+    /// Writes block unless a store says otherwise.
+    public var writesBlock: Bool { true }
 }
 
 extension Storage {

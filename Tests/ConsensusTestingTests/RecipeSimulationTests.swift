@@ -46,11 +46,15 @@ extension SimulatorSeedTests {
                     do { print(try sim.run().recipes) } catch { Issue.record("\(error)") }
                     continue
                 }
-                var sim = Simulation(options)
-                do {
-                    total.add(try sim.run().recipes)
-                } catch {
-                    let shrunk = Simulation.runShrinking(options).map { "\($0)" } ?? "\(error)"
+                let outcome: Result<RecipeStatistics, SimulationFailure> = await onOwnThread {
+                    var sim = Simulation(options)
+                    do throws(SimulationFailure) { return .success(try sim.run().recipes) } catch { return .failure(error) }
+                }
+                switch outcome {
+                case .success(let stats):
+                    total.add(stats)
+                case .failure(let error):
+                    let shrunk = await onOwnThread { Simulation.runShrinking(options).map { "\($0)" } ?? "\(error)" }
                     Issue.record("\(shrunk)\nreplay: CONSENSUS_SEED=\(seed) swift test --filter RecipeSimulationTests/\(name)")
                     failures += 1
                     if failures >= 3 { break }
@@ -74,8 +78,12 @@ extension SimulatorSeedTests {
                                  tune: ((inout SimulationOptions) -> Void)? = nil) async -> SimulationFailure? {
             for seed in first..<(first + UInt64(count)) {
                 await Task.yield()
-                var sim = Simulation(options(seed, workload, tune: tune))
-                do { _ = try sim.run() } catch { return error }
+                let options = options(seed, workload, tune: tune)
+                let failure: SimulationFailure? = await onOwnThread {
+                    var sim = Simulation(options)
+                    do throws(SimulationFailure) { _ = try sim.run(); return nil } catch { return error }
+                }
+                if let failure { return failure }
             }
             return nil
         }

@@ -8,8 +8,9 @@ import Testing
 ///
 /// `CONSENSUS_SEED=N swift test --filter SimulatorSeedTests` replays seed N in every test below
 /// and prints its trace; `CONSENSUS_SEEDS=K` runs K seeds per test instead of the default.
-/// The runs are CPU-bound: one test at a time, yielding between seeds, so that they never hold
-/// both of a 2-core machine's cooperative threads and starve the real-time runtime tests.
+/// The runs are CPU-bound: one test at a time, each seed on a thread of its own
+/// (`onOwnThread`), so that they never hold Swift's cooperative threads and starve the
+/// real-time runtime tests.
 @Suite("Simulator seeds", .serialized)
 struct SimulatorSeedTests {
     /// Runs the seeds of one test; records at most three failures (each shrunk to its shortest
@@ -41,7 +42,8 @@ struct SimulatorSeedTests {
                 do { _ = try sim.run() } catch { Issue.record("\(error)") }
                 continue
             }
-            if let failure = Simulation.runShrinking(options) {
+            let run = options
+            if let failure = await onOwnThread({ Simulation.runShrinking(run) }) {
                 Issue.record("\(failure)\nreplay this test's run: CONSENSUS_SEED=\(seed) swift test --filter SimulatorSeedTests/\(name)")
                 failures += 1
                 if failures >= 3 { break }

@@ -103,9 +103,9 @@ struct ConfigurationTests {
             #expect(result.errorCode == .timeout && result.outcomeUnknown)
             // The lone node also cannot serve a linearizable read.
             await #expect(throws: ConsensusError.self) { try await leader.value("lonely", consistency: .linearizable) }
-            // By now the leader has noticed that it is cut off: a new write is refused at once
+            // Once the leader has noticed that it is cut off, a new write is refused at once
             // (`false`: it never takes effect), without waiting for the timeout.
-            #expect(await leader.currentPartition?.side == .minority)
+            #expect(await cluster.waitUntil { await leader.currentPartition?.side == .minority })
             let refused = try await leader.proposeWithResult("lonely", false)
             #expect(refused.errorCode == .noQuorum && !refused.outcomeUnknown)
             #expect(try await leader.propose("lonely", false) == false)

@@ -17,7 +17,8 @@ import ConsensusStorage
 /// clock, the end of storage writes) and performs the machine's directives in one exhaustive
 /// `switch`: it writes to ``Storage`` (off Swift's cooperative pool, one write at a time, so a
 /// batch of entries costs one fsync), sends through whatever ``setMessageSender(_:)`` provides,
-/// answers the waiting calls and publishes events.
+/// answers the waiting calls and publishes events. (A store whose writes never block, such as
+/// ``MemoryStorage``, is written in place.)
 public actor ConsensusTrait {
     /// This node's name.
     public nonisolated let nodeID: String
@@ -149,22 +150,42 @@ public actor ConsensusTrait {
 
     /// Feeds one input to the machine and performs what it asks.
     func feed(_ input: NodeInput) {
-        perform(machine.handle(input, at: clock.now()))
+        // Iteratively: performing can produce inputs of its own (a write done in place, a send
+        // the transport refused).
+        var inputs = [input]
+        while !inputs.isEmpty {
+            let next = inputs.removeFirst()
+            inputs += perform(machine.handle(next, at: clock.now()))
+        }
     }
 
     /// Performs directives, in order. The only place the shell acts; it decides nothing.
-    private func perform(_ directives: [NodeDirective]) {
-        var unreachable: [String] = []
-        defer { for peer in unreachable { feed(.sendFailed(to: peer)) } }
+    private func perform(_ directives: [NodeDirective]) -> [NodeInput] {
+        var followUps: [NodeInput] = []
         for directive in directives {
             switch directive {
             case .persist(let batch):
-                writer?.submit(.persist(batch))
+                if storage.writesBlock {
+                    writer?.submit(.persist(batch))
+                } else {
+                    do {
+                        try storage.persist(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot)
+                        followUps.append(.persisted)
+                    } catch {
+                        followUps.append(.storageFailed("cannot persist: \(error); the node stopped"))
+                    }
+                }
             case .saveSnapshot(let snapshot):
-                writer?.submit(.saveSnapshot(snapshot))
+                if storage.writesBlock {
+                    writer?.submit(.saveSnapshot(snapshot))
+                } else {
+                    do { try storage.saveSnapshot(snapshot) } catch {
+                        followUps.append(.storageFailed("cannot save a snapshot: \(error); the node stopped"))
+                    }
+                }
             case let .send(to, message):
                 if let transport {
-                    if transport.send(from: nodeID, to: to, message) != .queued { unreachable.append(to) }
+                    if transport.send(from: nodeID, to: to, message) != .queued { followUps.append(.sendFailed(to: to)) }
                 } else {
                     sender?(to, message)
                 }
@@ -179,6 +200,7 @@ public actor ConsensusTrait {
                 tickTask = nil
             }
         }
+        return followUps
     }
 
     private func storageDone(_ outcome: StorageWriter.Outcome, generation: UInt64) {
