@@ -81,12 +81,14 @@ struct DistributedLockTests {
             let fast = DistributedLock("ledger", holder: "fast-worker", on: followers[1])
             let ledger = FencedResource<[String]>([])
 
-            let first = try await slow.acquire(ttl: .milliseconds(300))
+            // A TTL long enough for a grant to come back through a follower in time on a loaded
+            // 2-core machine (with 300 ms, four busy loops made the grant arrive too late to use).
+            let first = try await slow.acquire(ttl: .seconds(2), wait: .seconds(30))
             try await ledger.modify(token: first.token) { $0.append("slow: begin") }
 
             // The slow worker "pauses": it stops renewing. The fast one waits for the lock, and
             // gets it only once the slow worker's grant has lapsed (by the leader-stamped time).
-            let second = try await fast.acquire(ttl: .seconds(10), wait: .seconds(10))
+            let second = try await fast.acquire(ttl: .seconds(10), wait: .seconds(30))
             #expect(second.token > first.token)
             try await ledger.modify(token: second.token) { $0.append("fast: write") }
 
@@ -115,11 +117,12 @@ struct DistributedLockTests {
             // A TTL generous enough that a renewal (every TTL/3, forwarded through a follower)
             // is answered before the lease runs out on a loaded 2-core machine: withLock gives the
             // lock up as lost as soon as a renewal is not answered in time. With 1.2 s, one fresh
-            // clone's full run lost it. The body still lasts three TTLs.
-            let token = try await worker.withLock(ttl: .milliseconds(2000)) { token in
+            // clone's full run lost it; with 2 s, a full run beside four busy loops did. The body
+            // still lasts three TTLs.
+            let token = try await worker.withLock(ttl: .milliseconds(4000)) { token in
                 // Three TTLs long: without the background renewals the rival would get in.
                 let clock = ContinuousClock()
-                let end = clock.now + .milliseconds(6000)
+                let end = clock.now + .milliseconds(12000)
                 while clock.now < end {
                     await #expect(throws: RecipeError.self) { try await rival.acquire(ttl: .seconds(5)) }
                     try await Task.sleep(for: .milliseconds(300))
@@ -197,7 +200,9 @@ extension DistributedLockTests {
             let leader = try await cluster.waitForLeader(timeout: .seconds(30))
             let a = DistributedLock("printer", holder: "A", on: leader)
             let b = DistributedLock("printer", holder: "B", on: leader)
-            let heldA = try await a.acquireHeld(ttl: .milliseconds(300))
+            // 2 s: enough for the grant to come back in time beside four busy loops (with 300 ms
+            // it sometimes arrived too late to use); the property is the same at any TTL.
+            let heldA = try await a.acquireHeld(ttl: .seconds(2), wait: .seconds(30))
             var grantedB: ContinuousClock.Instant?
             let giveUp = ContinuousClock.now + .seconds(20)
             while grantedB == nil && ContinuousClock.now < giveUp {
