@@ -118,8 +118,6 @@ extension NodeStateMachine {
                 health.forget(targetID)
                 if raft?.isLeader == true { _ = proposeInternal(.delete(key: MemberRecords.key(job.target.id))) }
                 finish(.success(.done))
-            default:
-                finish(.success(.done))
             }
         case .catchingUp(let id):
             // Promote only a learner that has answered the leader (match > 0) and is close to

@@ -231,21 +231,24 @@ public struct NodeStateMachine: Sendable {
 
     private mutating func stop() {
         guard isRunning else { return }
-        raft = nil
-        if majority != nil { stopMajority() }
-        leaderClock.follow()
-        persisting = nil
-        failAll(.notRunning)
+        shutDown(.notRunning)
     }
 
     /// The storage failed: stop, fail every waiting request, keep the reason.
     mutating func halt(_ error: ConsensusError) {
         failure = error
+        shutDown(error)
+        out.append(.halted(error))
+    }
+
+    /// Drops the core (or the rounds), stops counting store time, and fails every waiting
+    /// request with `error`.
+    private mutating func shutDown(_ error: ConsensusError) {
         raft = nil
         if majority != nil { stopMajority() }
+        leaderClock.follow()
         persisting = nil
         failAll(error)
-        out.append(.halted(error))
     }
 
     /// Fails every waiting request.

@@ -137,7 +137,7 @@ extension NodeSimulation {
             stats.completed += 1
         case .success(.proposal(let p)):
             if let answer = p.result, let operation = o.operation {
-                history.complete(h, try Self.modelOutput(operation, answer), at: clientTime)
+                history.complete(h, try Simulation.modelOutput(operation, answer), at: clientTime)
                 stats.completed += 1
             } else {
                 unanswered(h, unknown: p.outcomeUnknown)
@@ -158,18 +158,6 @@ extension NodeSimulation {
         } else {
             history.discard(h)
             stats.refused += 1
-        }
-    }
-
-    /// What the history records as the answer to a client command.
-    static func modelOutput(_ operation: StoreOperation, _ result: OperationResult) throws(InvariantChecker.Violation) -> ModelOutput {
-        switch (operation, result) {
-        case (.put, .put(let previous)), (.delete, .delete(let previous)): return .replaced(previous: previous?.description)
-        case (.compareAndSwap, .compareAndSwap(let succeeded, _)): return .swapped(succeeded)
-        case (.counterAdd(let name, _), .counter(let values)):
-            guard let value = values[name] else { throw .init(property: "client", detail: "counter result without its counter: \(result)") }
-            return .counter(value)
-        default: throw .init(property: "client", detail: "unexpected result \(result) for \(operation)")
         }
     }
 }

@@ -208,10 +208,16 @@ extension Simulation {
 
     /// What the history records as the answer to a client command.
     func modelOutput(_ command: Command, _ result: OperationResult) throws(InvariantChecker.Violation) -> ModelOutput {
-        switch (command.operation, result) {
         // The lesson's compare-and-swap is recorded as a swap, and tells its caller it won
         // whenever its unconditional put applied.
-        case (.put, .put) where options.recipes == .racyCAS: return .swapped(true)
+        if case (.put, .put) = (command.operation, result), options.recipes == .racyCAS { return .swapped(true) }
+        return try Self.modelOutput(command.operation, result)
+    }
+
+    /// What a history records as the state machine's answer to `operation` (shared by the core
+    /// simulator and the node simulator).
+    static func modelOutput(_ operation: StoreOperation, _ result: OperationResult) throws(InvariantChecker.Violation) -> ModelOutput {
+        switch (operation, result) {
         case (.put, .put(let previous)), (.delete, .delete(let previous)): return .replaced(previous: previous?.description)
         case (.compareAndSwap, .compareAndSwap(let succeeded, _)): return .swapped(succeeded)
         case (.counterAdd(let name, _), .counter(let values)):
@@ -222,7 +228,7 @@ extension Simulation {
         case (.counterBatch, .counter(let values)): return .counters(values)
         case (.lockAcquire, .lock(let grant)), (.lockRenew, .lock(let grant)): return grant.map { .granted(token: $0.token) } ?? .refused
         case (.lockRelease, .lockReleased(let freed)): return .released(freed)
-        default: throw .init(property: "client", detail: "unexpected result \(result) for \(command.operation)")
+        default: throw .init(property: "client", detail: "unexpected result \(result) for \(operation)")
         }
     }
 
