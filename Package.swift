@@ -43,7 +43,7 @@ let package = Package(
         ),
         // Optimistic update, compare-and-swap, lock with expiry and fencing, atomic counter:
         // worked examples built only on the public API of Consensus.
-        .target(name: "ConsensusRecipes", dependencies: ["Consensus"]),
+        .target(name: "ConsensusRecipes", dependencies: ["Consensus", "ConsensusNetwork"]),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).

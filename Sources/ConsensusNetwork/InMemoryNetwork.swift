@@ -52,9 +52,12 @@ public final class InMemoryNetwork: Sendable {
     /// Messages waiting for one member (its inbound queue; every sender's outbound queue to it).
     /// Beyond it a send reports ``PeerSendResult/queueFull`` and the message is dropped.
     public let queueMax: Int
+    /// The clock that times delayed deliveries (``Faults/delayMilliseconds``).
+    public let clock: RuntimeClock
 
-    public init(seed: UInt64 = 1, faults: Faults = Faults(), queueMax: Int = 100_000) {
+    public init(seed: UInt64 = 1, faults: Faults = Faults(), queueMax: Int = 100_000, clock: RuntimeClock = .continuous) {
         self.queueMax = max(1, queueMax)
+        self.clock = clock
         var s = State(random: SplitMix64(seed: seed))
         s.faults = faults
         state = Mutex(s)
@@ -71,7 +74,7 @@ public final class InMemoryNetwork: Sendable {
     /// Registering again replaces the previous handler.
     public func register(_ id: NodeID, handler: @escaping Handler) {
         let (stream, continuation) = AsyncStream<(NodeID, PeerMessage)>.makeStream(bufferingPolicy: .bufferingOldest(queueMax))
-        let task = Task {
+        let task = RuntimeExecutor.spawn {
             for await (from, message) in stream { await handler(from, message) }
         }
         state.withLock { s in
@@ -130,8 +133,9 @@ public final class InMemoryNetwork: Sendable {
             }
         } else {
             let copies = plan.deliveries
-            Task {
-                try? await Task.sleep(for: .milliseconds(plan.delay))
+            let clock = self.clock
+            RuntimeExecutor.spawn {
+                try? await clock.sleep(for: .milliseconds(plan.delay))
                 for _ in 0..<copies { target.yield((from, message)) }
             }
         }

@@ -121,7 +121,7 @@ public struct CompareAndSwap: Sendable {
             switch loop.answer(try await swap(key, expected: expected, new: new)) {
             case .finished(let updated): return updated
             case .failed(let error): throw error
-            case .again(let attempt): try? await Task.sleep(for: retry.backoff(afterAttempt: attempt))
+            case .again(let attempt): try? await node.clock.sleep(for: retry.backoff(afterAttempt: attempt))
             }
         }
     }

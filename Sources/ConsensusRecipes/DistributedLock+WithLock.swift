@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusNetwork
 
 extension DistributedLock {
     /// Takes the lock, runs `body` with the fencing token while renewing the grant in the
@@ -25,7 +26,7 @@ extension DistributedLock {
     public func withLock<T: Sendable>(
         ttl: Duration, wait: Duration? = nil, _ body: @escaping @Sendable (_ token: UInt64) async throws -> T
     ) async throws -> T {
-        let clock = RecipeClock()
+        let clock = RecipeClock(node.clock)
         let lease = try await acquireLease(ttl: ttl, wait: wait, clock: clock)
         let grant = lease.grant
         let (result, lost) = await withTaskGroup(of: Step<T>.self) { group -> (Result<T, any Error>?, RecipeError?) in
@@ -41,7 +42,8 @@ extension DistributedLock {
                     result = r
                     group.cancelAll()       // stops the renewer
                 case .lost(let error):
-                    lost = error
+                    // After the body finished, the lock no longer matters.
+                    if result == nil { lost = error }
                     group.cancelAll()       // asks the body to stop
                 case .stopped:
                     break
@@ -64,14 +66,14 @@ extension DistributedLock {
     /// Sends `lease`'s renewal and returns its answer, or `nil` if the lease runs out first.
     private func answerWithin(_ lease: LockLease, clock: RecipeClock) async -> ProposalOutcome? {
         let renewal = lease.renewal
-        let deadline = clock.instant(lease.validUntil)
+        let deadline = lease.validUntil
         // Not a task group: a group would wait for the renewal even after the deadline. The
         // renewal goes on alone; its late answer is dropped.
         let (answers, sink) = AsyncStream<ProposalOutcome?>.makeStream(bufferingPolicy: .bufferingNewest(2))
         let node = self.node
-        Task { sink.yield(await node.outcome(ofRecipe: renewal)) }
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
+        RuntimeExecutor.spawn { sink.yield(await node.outcome(ofRecipe: renewal)) }
+        let timer = RuntimeExecutor.spawn {
+            try? await clock.sleep(untilMilliseconds: deadline)
             sink.yield(nil)
         }
         var iterator = answers.makeAsyncIterator()
@@ -86,12 +88,14 @@ extension DistributedLock {
     private func keepRenewing<T>(_ lease: LockLease, every interval: Duration, clock: RecipeClock) async -> Step<T> {
         var lease = lease
         while true {
-            try? await Task.sleep(for: interval)
+            try? await clock.sleep(for: interval)
             if Task.isCancelled { return .stopped }
             let sent = clock.now
             // Wait for the answer only while the lease lasts: a renewal that hangs must not keep
             // the body running past the moment the grant may lapse.
             guard let answer = await answerWithin(lease, clock: clock) else {
+                // Cancelled while waiting (the body finished): not a loss.
+                if Task.isCancelled { return .stopped }
                 return .lost(.lockLost(name: name, token: lease.grant.token))
             }
             switch lease.renewed(answer, sentAt: sent) {

@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusNetwork
 
 /// A lock with expiry and fencing tokens, decided by the replicated state machine.
 ///
@@ -88,27 +89,37 @@ public struct DistributedLock: Sendable {
     ///   be ours until its TTL passes); ``RecipeError/notApplied(key:reason:)`` (for example no
     ///   quorum on this side of a partition: the wait ends there, even with time left).
     public func acquire(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> LockGrant {
-        try await acquireLease(ttl: ttl, wait: wait, clock: RecipeClock()).grant
+        try await acquireLease(ttl: ttl, wait: wait, clock: RecipeClock(node.clock)).grant
     }
 
     /// A grant, and until when this process may act as its holder.
     public struct HeldLock: Sendable, Hashable {
         /// The grant (its ``LockGrant/token`` goes with every write to the protected resource).
         public var grant: LockGrant
-        /// Until when the grant surely lasts, on this process's monotonic clock: the TTL counted
-        /// from when the granted request was sent. Stop acting as the holder at this instant.
-        public var validUntil: ContinuousClock.Instant
+        /// Until when the grant surely lasts, on the member's clock (``ConsensusTrait/clock``,
+        /// compare with its `now()`): the TTL counted from when the granted request was sent.
+        /// Stop acting as the holder at this instant.
+        public var validUntil: Duration
+        let clock: RuntimeClock
 
         /// Whether this process may still act as the holder.
-        public var isValid: Bool { ContinuousClock.now < validUntil }
+        public var isValid: Bool { clock.now() < validUntil }
+
+        public static func == (a: HeldLock, b: HeldLock) -> Bool { a.grant == b.grant && a.validUntil == b.validUntil }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(grant)
+            hasher.combine(validUntil)
+        }
     }
 
     /// ``acquire(ttl:wait:)``, also saying until when this process may act as the holder (for a
     /// caller that does not use ``withLock(ttl:wait:_:)`` and renews by itself).
     public func acquireHeld(ttl: Duration, wait: Duration? = nil) async throws(RecipeError) -> HeldLock {
-        let clock = RecipeClock()
+        let clock = RecipeClock(node.clock)
         let lease = try await acquireLease(ttl: ttl, wait: wait, clock: clock)
-        return HeldLock(grant: lease.grant, validUntil: clock.instant(lease.validUntil))
+        let validUntil = node.clock.now() + .milliseconds(lease.validUntil - clock.now)
+        return HeldLock(grant: lease.grant, validUntil: validUntil, clock: node.clock)
     }
 
     /// ``acquire(ttl:wait:)``, returning the lease: until when, on `clock`, the grant surely lasts.
@@ -125,7 +136,7 @@ public struct DistributedLock: Sendable {
                 await releaseUnused(late)
                 let left = Duration.milliseconds(max(0, acquisition.deadline - clock.now))
                 let pause = min(retry.backoff(afterAttempt: attempt), left)
-                if pause > .zero { try? await Task.sleep(for: pause) }
+                if pause > .zero { try? await clock.sleep(for: pause) }
             case .failed(let error, let late):
                 await releaseUnused(late)
                 throw error

@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusNetwork
 
 /// An optimistic view of one key: a change shows at once (``optimistic``), is proposed, and if
 /// it is refused or loses to a conflicting writer the view rolls back to the agreed value and
@@ -53,7 +54,7 @@ public actor OptimisticValue {
         let read = await node.localRead(key)
         self.view = OptimisticView(key: key, agreed: read.value, at: read.appliedIndex)
         (self.rollbacks, self.rollbackSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
-        self.watcher = Task { [weak self] in
+        self.watcher = RuntimeExecutor.spawn { [weak self] in
             for await _ in updates {
                 guard let self else { return }
                 await self.agreedMayHaveChanged()

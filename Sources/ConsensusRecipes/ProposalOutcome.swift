@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusNetwork
 
 /// What the cluster answered to one proposed operation, as a recipe sees it: the state machine
 /// answered, the proposal never reached the log, or nobody knows.
@@ -93,19 +94,29 @@ extension ConsensusTrait {
     }
 }
 
-/// Milliseconds on a monotonic clock since the moment it was created: the time the recipes'
-/// step machines are fed in the async recipes.
+/// Milliseconds on a member's clock (``ConsensusTrait/clock``) since the moment this was
+/// created: the time the recipes' step machines are fed in the async recipes. On the member's
+/// clock, not the wall clock, so that a recipe and its member agree on time (and a test in
+/// virtual time runs both on one).
 struct RecipeClock: Sendable {
-    private let clock = ContinuousClock()
-    private let origin: ContinuousClock.Instant
+    private let clock: RuntimeClock
+    private let origin: Duration
 
-    init() { origin = clock.now }
+    init(_ clock: RuntimeClock) {
+        self.clock = clock
+        origin = clock.now()
+    }
 
     /// Whole milliseconds since creation.
-    var now: Int64 { RecipeClock.milliseconds(clock.now - origin, atLeastOne: false) }
+    var now: Int64 { RecipeClock.milliseconds(clock.now() - origin, atLeastOne: false) }
 
-    /// The instant `milliseconds` after creation.
-    func instant(_ milliseconds: Int64) -> ContinuousClock.Instant { origin + .milliseconds(milliseconds) }
+    /// Suspends until `milliseconds` after creation.
+    func sleep(untilMilliseconds milliseconds: Int64) async throws {
+        try await clock.sleep(until: origin + .milliseconds(milliseconds))
+    }
+
+    /// Suspends for `duration`.
+    func sleep(for duration: Duration) async throws { try await clock.sleep(for: duration) }
 
     /// Whole milliseconds in `duration` (at least 1 when `atLeastOne`).
     static func milliseconds(_ duration: Duration, atLeastOne: Bool = true) -> Int64 {

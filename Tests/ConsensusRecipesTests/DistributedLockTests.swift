@@ -24,7 +24,7 @@ struct DistributedLockTests {
         try await withCluster { cluster in
             let leader = try await cluster.waitForLeader()
             let followers = await cluster.followers(of: leader)
-            let history = SharedHistory()
+            let history = SharedHistory(clock: cluster.clock)
             let tenures = Tenures()
             let ttl = Duration.seconds(5)
             let ttlNanos: Int64 = 5_000_000_000
@@ -42,12 +42,12 @@ struct DistributedLockTests {
                                 grant = try await lock.acquire(ttl: ttl)
                             } catch RecipeError.lockNotAcquired {
                                 await history.complete(id, .refused)
-                                try await Task.sleep(for: .milliseconds(Int.random(in: 1...15)))
+                                try await cluster.clock.sleep(for: .milliseconds(Int.random(in: 1...15)))
                                 continue
                             }
                             await history.complete(id, .granted(token: grant.token))
                             let start = history.clock.now
-                            try await Task.sleep(for: .milliseconds(10))   // the critical section
+                            try await cluster.clock.sleep(for: .milliseconds(10))   // the critical section
                             let end = history.clock.now
                             await tenures.add(Tenure(holder: holder, token: grant.token, start: start, end: end))
                             let rid = await history.invoke(client: client, .lockRelease(lock: "printer", holder: holder, token: grant.token))
@@ -81,9 +81,7 @@ struct DistributedLockTests {
             let fast = DistributedLock("ledger", holder: "fast-worker", on: followers[1])
             let ledger = FencedResource<[String]>([])
 
-            // A TTL long enough for a grant to come back through a follower in time on a loaded
-            // 2-core machine (with 300 ms, four busy loops made the grant arrive too late to use).
-            let first = try await slow.acquire(ttl: .seconds(2), wait: .seconds(30))
+            let first = try await slow.acquire(ttl: .milliseconds(300), wait: .seconds(30))
             try await ledger.modify(token: first.token) { $0.append("slow: begin") }
 
             // The slow worker "pauses": it stops renewing. The fast one waits for the lock, and
@@ -114,18 +112,16 @@ struct DistributedLockTests {
             let worker = DistributedLock("job", holder: "worker", on: followers[0])
             let rival = DistributedLock("job", holder: "rival", on: followers[1])
 
-            // A TTL generous enough that a renewal (every TTL/3, forwarded through a follower)
-            // is answered before the lease runs out on a loaded 2-core machine: withLock gives the
-            // lock up as lost as soon as a renewal is not answered in time. With 1.2 s, one fresh
-            // clone's full run lost it; with 2 s, a full run beside four busy loops did. The body
-            // still lasts three TTLs.
-            let token = try await worker.withLock(ttl: .milliseconds(4000)) { token in
+            // withLock gives the lock up as lost as soon as a renewal (every TTL/3, forwarded
+            // through a follower) is not answered before the lease runs out. (In virtual time, so
+            // a busy machine cannot delay an answer past it.)
+            let token = try await worker.withLock(ttl: .milliseconds(1200)) { token in
                 // Three TTLs long: without the background renewals the rival would get in.
-                let clock = ContinuousClock()
-                let end = clock.now + .milliseconds(12000)
-                while clock.now < end {
+                let clock = cluster.clock
+                let end = clock.now() + .milliseconds(3600)
+                while clock.now() < end {
                     await #expect(throws: RecipeError.self) { try await rival.acquire(ttl: .seconds(5)) }
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await clock.sleep(for: .milliseconds(100))
                 }
                 return token
             }
@@ -174,9 +170,9 @@ extension DistributedLockTests {
         try await withCluster { cluster in
             let leader = try await cluster.waitForLeader()
             let lock = DistributedLock("ledger", holder: "worker-1", on: leader)
-            let before = ContinuousClock.now
+            let before = leader.clock.now()
             let held = try await lock.acquireHeld(ttl: .seconds(30))
-            let after = ContinuousClock.now
+            let after = leader.clock.now()
             #expect(held.isValid)
             #expect(held.grant.holder == "worker-1")
             // Counted from the send, which lies between `before` and `after` (whole milliseconds).
@@ -200,14 +196,13 @@ extension DistributedLockTests {
             let leader = try await cluster.waitForLeader(timeout: .seconds(30))
             let a = DistributedLock("printer", holder: "A", on: leader)
             let b = DistributedLock("printer", holder: "B", on: leader)
-            // 2 s: enough for the grant to come back in time beside four busy loops (with 300 ms
-            // it sometimes arrived too late to use); the property is the same at any TTL.
-            let heldA = try await a.acquireHeld(ttl: .seconds(2), wait: .seconds(30))
-            var grantedB: ContinuousClock.Instant?
-            let giveUp = ContinuousClock.now + .seconds(20)
-            while grantedB == nil && ContinuousClock.now < giveUp {
-                if (try? await b.acquire(ttl: .milliseconds(300))) != nil { grantedB = ContinuousClock.now }
-                try await Task.sleep(for: .milliseconds(1))
+            let heldA = try await a.acquireHeld(ttl: .milliseconds(300), wait: .seconds(30))
+            let clock = leader.clock
+            var grantedB: Duration?
+            let giveUp = clock.now() + .seconds(20)
+            while grantedB == nil && clock.now() < giveUp {
+                if (try? await b.acquire(ttl: .milliseconds(300))) != nil { grantedB = clock.now() }
+                try await clock.sleep(for: .milliseconds(1))
             }
             let when = try #require(grantedB, "B was never granted")
             #expect(when >= heldA.validUntil, "B was granted \(heldA.validUntil - when) before A's own deadline")
@@ -218,8 +213,8 @@ extension DistributedLockTests {
 extension DistributedLockTests {
     /// When something happened, set from inside a lock's body.
     actor Moment {
-        var at: ContinuousClock.Instant?
-        func mark() { at = .now }
+        var at: Duration?
+        func mark(_ now: Duration) { at = now }
     }
 
     /// The holder's member is cut off: its renewals get no answer. `withLock` must give up when
@@ -234,15 +229,15 @@ extension DistributedLockTests {
             let cut = Moment()
             do {
                 _ = try await lock.withLock(ttl: .milliseconds(900)) { _ in
-                    try await Task.sleep(for: .milliseconds(100))
+                    try await cluster.clock.sleep(for: .milliseconds(100))
                     await cluster.isolate(follower.nodeID)
-                    await cut.mark()
-                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                    await cut.mark(cluster.clock.now())
+                    while !Task.isCancelled { try? await cluster.clock.sleep(for: .milliseconds(10)) }
                 }
                 Issue.record("withLock returned although its member was cut off")
             } catch RecipeError.lockLost(name: "door", token: _) {
                 let cutAt = try #require(await cut.at)
-                let after = cutAt.duration(to: .now)
+                let after = cluster.clock.now() - cutAt
                 #expect(after < .seconds(5), "gave up \(after) after the cut: a renewal's timeout decided, not the lease")
             }
             await cluster.heal()

@@ -71,7 +71,7 @@ struct LessonFlawTests {
     ) async throws -> (history: [HistoryOperation], final: ConsensusValue?) {
         let leader = try await cluster.waitForLeader()
         let clients = await cluster.followers(of: leader)
-        let history = SharedHistory()
+        let history = SharedHistory(clock: cluster.clock)
         let setup = await history.invoke(client: 9, .put(key: "balance", value: "0"))
         #expect(try await leader.propose("balance", 0))
         await history.complete(setup, .written)
@@ -163,7 +163,7 @@ struct LessonFlawTests {
         try await withCluster { cluster in
             let leader = try await cluster.waitForLeader()
             let clients = await cluster.followers(of: leader)
-            let history = SharedHistory()
+            let history = SharedHistory(clock: cluster.clock)
             let rendezvous = Rendezvous(parties: 2)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (client, node) in clients.enumerated() {
@@ -191,7 +191,7 @@ struct LessonFlawTests {
         try await withCluster { cluster in
             let leader = try await cluster.waitForLeader()
             let clients = await cluster.followers(of: leader)
-            let history = SharedHistory()
+            let history = SharedHistory(clock: cluster.clock)
             let rendezvous = Rendezvous(parties: 2)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (client, node) in clients.enumerated() {

@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusNetwork
 import ConsensusRecipes
 import Testing
 
@@ -31,7 +32,7 @@ struct OptimisticValueTests {
             let node = await cluster.followers(of: leader)[0]
             let color = await OptimisticValue("color", on: node)
             let seen = Seen()
-            let watcher = Task { for await r in color.rollbacks { await seen.add(r) } }
+            let watcher = RuntimeExecutor.spawn { for await r in color.rollbacks { await seen.add(r) } }
             defer { watcher.cancel() }
 
             // Another writer changes the key on the leader; right after, this view changes it

@@ -19,7 +19,7 @@ final class EventRecorder: Sendable {
             // `events` registers the listener now, synchronously: nothing after this line is missed.
             let stream = node.events
             let name = node.nodeID
-            started.append(Task {
+            started.append(RuntimeExecutor.spawn {
                 for await event in stream {
                     log.entries.withLock { $0.append((name, event)) }
                 }
@@ -56,23 +56,26 @@ final class EventRecorder: Sendable {
     }
 }
 
-/// A cluster of named members, their events recorded from before they start; always stopped.
+/// A cluster of named members in virtual time (see `withCluster`), their events recorded from
+/// before they start; always stopped.
 func withRecordedCluster<T>(
     names: [String] = ["node-1", "node-2", "node-3"],
     configuration: ConsensusConfiguration = .fastRaft(), seed: UInt64 = 1,
     _ body: (LocalCluster, EventRecorder) async throws -> T
 ) async throws -> T {
-    let cluster = LocalCluster(names: names, configuration: configuration, seed: seed)
-    let recorder = EventRecorder(await cluster.nodes)
-    defer { recorder.stop() }
-    do {
-        try await cluster.start()
-        let result = try await body(cluster, recorder)
-        await cluster.stop()
-        return result
-    } catch {
-        await cluster.stop()
-        throw error
+    try await withVirtualTime { clock in
+        let cluster = LocalCluster(names: names, configuration: configuration, seed: seed, clock: clock)
+        let recorder = EventRecorder(await cluster.nodes)
+        defer { recorder.stop() }
+        do {
+            try await cluster.start()
+            let result = try await body(cluster, recorder)
+            await cluster.stop()
+            return result
+        } catch {
+            await cluster.stop()
+            throw error
+        }
     }
 }
 
@@ -98,12 +101,14 @@ extension LocalCluster {
     }
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes (for code without a cluster).
-func eventually(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
+/// Polls `condition` every 10 ms on `clock` (the test's virtual clock, if any) until it holds or
+/// `timeout` passes (for code without a cluster).
+func eventually(timeout: Duration = .seconds(15), clock: RuntimeClock = VirtualTime.runtimeClock,
+                _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = clock.now() + timeout
+    while clock.now() < deadline {
         if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
+        try? await clock.sleep(for: .milliseconds(10))
     }
     return await condition()
 }
@@ -112,8 +117,8 @@ extension LocalCluster {
     /// Waits until a leader is elected and every running member follows it in the same term;
     /// returns it and that term. (A loaded machine may hold a new election right after the first.)
     func stableLeader(timeout: Duration = .seconds(15)) async throws -> (leader: ConsensusTrait, term: UInt64) {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        let deadline = clock.now() + timeout
+        while clock.now() < deadline {
             let leader = try await waitForLeader(timeout: timeout)
             let state = await leader.debugState
             var agreed = state.role == .leader
@@ -122,7 +127,7 @@ extension LocalCluster {
                 if d.running { agreed = d.leaderID == leader.nodeID && d.currentTerm == state.currentTerm }
             }
             if agreed { return (leader, state.currentTerm) }
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            try? await clock.sleep(for: configuration.heartbeatInterval)
         }
         throw ConsensusError.timedOut
     }

@@ -221,7 +221,7 @@ struct EventTests {
             try await leader.propose("player_score", 100)
             try await leader.propose("player_score", 150)
             let streamed = EventRecorderBox()
-            let reader = Task { for await value in stream { streamed.append(value) } }
+            let reader = RuntimeExecutor.spawn { for await value in stream { streamed.append(value) } }
             defer { reader.cancel() }
             #expect(await eventually { streamed.values == [100, 150] })
             #expect(await eventually { seen.values == [100, 150] })

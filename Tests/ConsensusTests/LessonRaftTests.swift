@@ -11,77 +11,80 @@ struct LessonRaftTests {
 
     @Test("Raft Consensus: setMessageSender/handleMessage over a hand-wired network, start, addNode, leader:elected, state:changed, only the leader proposes")
     func raftConsensus() async throws {
-        // The lesson's `network`: an in-memory one, wired by hand (no LocalCluster).
-        let network = InMemoryNetwork(seed: 7)
-        let names = ["node-001", "node-002", "node-003"]
-        let directory = Dictionary(uniqueKeysWithValues: names.map { (NodeInfo.numericID($0), $0) })
-        var nodes: [String: ConsensusTrait] = [:]
-        for name in names {
-            var configuration = ConsensusConfiguration.fastRaft()
-            // node-001 founds a cluster of one (the default); the others wait to be added.
-            configuration.bootstrap = name == "node-001" ? nil : .join
-            let node = ConsensusTrait(nodeID: name, configuration: configuration)
-            let id = NodeInfo.numericID(name)
-            // raft.setMessageSender((toNodeId, message) => network.send(toNodeId, message))
-            await node.setMessageSender { to, message in
-                network.send(from: id, to: NodeInfo.numericID(to), message)
-            }
-            // network.on('message', (fromNodeId, message) => raft.handleMessage(fromNodeId, message))
-            network.register(id) { from, message in
-                await node.handleMessage(from: directory[from] ?? "unknown", message)
-            }
-            nodes[name] = node
-        }
-        let raft = nodes["node-001"]!
-        let recorder = EventRecorder(Array(nodes.values))
-        defer { recorder.stop() }
-
-        do {
-            // raft.start(); raft.addNode(...) x2
-            for name in names { try await nodes[name]!.start() }
-            #expect(await eventually { await raft.isLeader }, "a cluster of one elects itself")
-            try await raft.addNode(NodeInfo(id: "node-002", address: "host2:5000"))
-            try await raft.addNode(NodeInfo(id: "node-003", address: "host3:5000"))
-            let members = await raft.nodes
-            #expect(members.map(\.id) == names)
-            #expect(members.allSatisfy { $0.membership == .voter })
-            #expect(members.first { $0.id == "node-002" }?.address == "host2:5000")
-
-            // raft.on('leader:elected', leaderId => { if (leaderId === raft.getNodeId()) ... })
-            let term = await raft.debugState.currentTerm
-            #expect(recorder.contains("node-001") { event in
-                if case .leaderElected(let leader, let t) = event { return leader == raft.nodeID && t == term }
-                return false
-            }, "I am the leader!")
-            for name in ["node-002", "node-003"] {
-                #expect(await eventually { recorder.contains(name, .leaderElected(leader: "node-001", term: term)) },
-                        "\(name) learns the leader once it is added")
-            }
-
-            // if (raft.isLeader()) { const result = await raft.propose('config', { maxPlayers: 10 }) }
-            var proposed = 0
-            for node in nodes.values where await node.isLeader {
-                let committed = try await node.propose("config", ["maxPlayers": 10])
-                #expect(committed)
-                proposed += 1
-            }
-            #expect(proposed == 1, "exactly one node is the leader and proposes")
-
-            // raft.on('state:changed', (key, newValue, oldValue) => ...): on every member.
-            let created = ConsensusEvent.stateChanged(key: "config", newValue: ["maxPlayers": 10], oldValue: nil)
+        // In virtual time, like every cluster test (see `withVirtualTime`).
+        try await withVirtualTime { clock in
+            // The lesson's `network`: an in-memory one, wired by hand (no LocalCluster).
+            let network = InMemoryNetwork(seed: 7, clock: RuntimeClock(clock))
+            let names = ["node-001", "node-002", "node-003"]
+            let directory = Dictionary(uniqueKeysWithValues: names.map { (NodeInfo.numericID($0), $0) })
+            var nodes: [String: ConsensusTrait] = [:]
             for name in names {
-                #expect(await eventually { recorder.contains(name, created) }, "\(name): config: nil → {maxPlayers: 10}")
+                var configuration = ConsensusConfiguration.fastRaft()
+                // node-001 founds a cluster of one (the default); the others wait to be added.
+                configuration.bootstrap = name == "node-001" ? nil : .join
+                let node = ConsensusTrait(nodeID: name, configuration: configuration, clock: clock)
+                let id = NodeInfo.numericID(name)
+                // raft.setMessageSender((toNodeId, message) => network.send(toNodeId, message))
+                await node.setMessageSender { to, message in
+                    network.send(from: id, to: NodeInfo.numericID(to), message)
+                }
+                // network.on('message', (fromNodeId, message) => raft.handleMessage(fromNodeId, message))
+                network.register(id) { from, message in
+                    await node.handleMessage(from: directory[from] ?? "unknown", message)
+                }
+                nodes[name] = node
             }
-            try await raft.propose("config", ["maxPlayers": 12])
-            let updated = ConsensusEvent.stateChanged(key: "config", newValue: ["maxPlayers": 12], oldValue: ["maxPlayers": 10])
-            for name in names {
-                #expect(await eventually { recorder.contains(name, updated) }, "\(name): config: 10 → 12")
+            let raft = nodes["node-001"]!
+            let recorder = EventRecorder(Array(nodes.values))
+            defer { recorder.stop() }
+
+            do {
+                // raft.start(); raft.addNode(...) x2
+                for name in names { try await nodes[name]!.start() }
+                #expect(await eventually { await raft.isLeader }, "a cluster of one elects itself")
+                try await raft.addNode(NodeInfo(id: "node-002", address: "host2:5000"))
+                try await raft.addNode(NodeInfo(id: "node-003", address: "host3:5000"))
+                let members = await raft.nodes
+                #expect(members.map(\.id) == names)
+                #expect(members.allSatisfy { $0.membership == .voter })
+                #expect(members.first { $0.id == "node-002" }?.address == "host2:5000")
+
+                // raft.on('leader:elected', leaderId => { if (leaderId === raft.getNodeId()) ... })
+                let term = await raft.debugState.currentTerm
+                #expect(recorder.contains("node-001") { event in
+                    if case .leaderElected(let leader, let t) = event { return leader == raft.nodeID && t == term }
+                    return false
+                }, "I am the leader!")
+                for name in ["node-002", "node-003"] {
+                    #expect(await eventually { recorder.contains(name, .leaderElected(leader: "node-001", term: term)) },
+                            "\(name) learns the leader once it is added")
+                }
+
+                // if (raft.isLeader()) { const result = await raft.propose('config', { maxPlayers: 10 }) }
+                var proposed = 0
+                for node in nodes.values where await node.isLeader {
+                    let committed = try await node.propose("config", ["maxPlayers": 10])
+                    #expect(committed)
+                    proposed += 1
+                }
+                #expect(proposed == 1, "exactly one node is the leader and proposes")
+
+                // raft.on('state:changed', (key, newValue, oldValue) => ...): on every member.
+                let created = ConsensusEvent.stateChanged(key: "config", newValue: ["maxPlayers": 10], oldValue: nil)
+                for name in names {
+                    #expect(await eventually { recorder.contains(name, created) }, "\(name): config: nil → {maxPlayers: 10}")
+                }
+                try await raft.propose("config", ["maxPlayers": 12])
+                let updated = ConsensusEvent.stateChanged(key: "config", newValue: ["maxPlayers": 12], oldValue: ["maxPlayers": 10])
+                for name in names {
+                    #expect(await eventually { recorder.contains(name, updated) }, "\(name): config: 10 → 12")
+                }
+            } catch {
+                for node in nodes.values { await node.stop() }
+                throw error
             }
-        } catch {
             for node in nodes.values { await node.stop() }
-            throw error
         }
-        for node in nodes.values { await node.stop() }
     }
 
     // MARK: - Proposal Results

@@ -1,3 +1,4 @@
+import ConsensusNetwork
 import ConsensusCore
 
 /// How a read relates to writes.
@@ -59,7 +60,7 @@ extension ConsensusTrait {
     @discardableResult
     public nonisolated func subscribe(_ key: String, _ handler: @escaping @Sendable (ConsensusValue?) async -> Void) -> Task<Void, Never> {
         let stream = hub.values(of: key)
-        return Task {
+        return RuntimeExecutor.spawn {
             for await value in stream { await handler(value) }
         }
     }

@@ -26,7 +26,9 @@ public actor ConsensusTrait {
     nonisolated let hub: EventHub
 
     let storage: any Storage
-    let clock: ShellClock
+    /// The clock that drives this member's ticks and deadlines (the recipes time their leases
+    /// and back-offs on it too).
+    public nonisolated let clock: RuntimeClock
     var machine: NodeStateMachine
     var sender: (@Sendable (String, PeerMessage) -> Void)?
     var transport: (any PeerTransport)?
@@ -56,7 +58,7 @@ public actor ConsensusTrait {
         self.nodeID = nodeID
         self.configuration = configuration
         self.storage = storage
-        self.clock = ShellClock(clock)
+        self.clock = RuntimeClock(clock)
         self.hub = EventHub(bufferMax: configuration.limits.eventBufferMax)
         self.machine = NodeStateMachine(nodeID: nodeID, configuration: configuration,
                                         seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
@@ -73,7 +75,10 @@ public actor ConsensusTrait {
         if configuration.mechanism == .raft {
             let storage = self.storage
             do {
-                restored = try await StorageWriter.run { try storage.hasState() ? storage.load() : nil }
+                let load = { @Sendable in try storage.hasState() ? storage.load() : nil }
+                // A store that never blocks is read in place (no thread hop, nothing for a
+                // virtual-time test to wait on outside its executor).
+                restored = try await storage.writesBlock ? StorageWriter.run(load) : load()
             } catch {
                 throw .storage("cannot load state: \(error)")
             }
@@ -91,10 +96,10 @@ public actor ConsensusTrait {
     private func startClock() {
         let interval = configuration.tickInterval
         let clock = self.clock
-        tickTask = Task { [weak self] in
+        tickTask = RuntimeExecutor.spawn { [weak self] in
             // A tick never comes early: a sleep cut short by cancellation ends the loop.
             while true {
-                do { try await clock.sleep(interval) } catch { return }
+                do { try await clock.sleep(for: interval) } catch { return }
                 await self?.feed(.tick)
             }
         }
@@ -218,8 +223,8 @@ public actor ConsensusTrait {
         wakeTask?.cancel()
         wakeAt = at
         let clock = self.clock
-        wakeTask = Task { [weak self] in
-            do { try await clock.sleep(delay) } catch { return }
+        wakeTask = RuntimeExecutor.spawn { [weak self] in
+            do { try await clock.sleep(for: delay) } catch { return }
             await self?.wokeUp()
         }
     }
@@ -238,17 +243,5 @@ public actor ConsensusTrait {
             waiting[id] = continuation
             feed(.request(id, request))
         }
-    }
-}
-
-/// The shell's view of its clock: the time since it was created, and a way to sleep.
-struct ShellClock: Sendable {
-    let now: @Sendable () -> Duration
-    let sleep: @Sendable (Duration) async throws -> Void
-
-    init<C: Clock>(_ clock: C) where C.Duration == Duration {
-        let origin = clock.now
-        now = { origin.duration(to: clock.now) }
-        sleep = { try await clock.sleep(for: $0) }
     }
 }

@@ -16,6 +16,9 @@ import Synchronization
 public actor LocalCluster {
     public nonisolated let network: InMemoryNetwork
     public nonisolated let configuration: ConsensusConfiguration
+    /// The clock every member, the network's delays and the waits below run on.
+    public nonisolated let clock: RuntimeClock
+    private let memberClock: any Clock<Duration>
     private var members: [String: ConsensusTrait] = [:]
     private var order: [String] = []
     /// Member names by numeric id, shared with every endpoint's handler, so that a member added
@@ -23,20 +26,25 @@ public actor LocalCluster {
     private let directory = NameDirectory()
 
     /// A cluster of `size` members named `node-1` ... `node-N`.
-    public init(size: Int = 3, configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1) {
-        self.init(names: (1...max(1, size)).map { "node-\($0)" }, configuration: configuration, seed: seed)
+    public init(size: Int = 3, configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1,
+                clock: any Clock<Duration> = ContinuousClock()) {
+        self.init(names: (1...max(1, size)).map { "node-\($0)" }, configuration: configuration, seed: seed, clock: clock)
     }
 
     /// A cluster of members with these names; every one founds the cluster with all of them as voters.
-    public init(names: [String], configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1) {
-        self.network = InMemoryNetwork(seed: seed)
+    /// `clock` drives every member (default: the monotonic clock; tests pass a virtual one).
+    public init(names: [String], configuration: ConsensusConfiguration = .raft(), seed: UInt64 = 1,
+                clock: any Clock<Duration> = ContinuousClock()) {
+        self.clock = RuntimeClock(clock)
+        self.memberClock = clock
+        self.network = InMemoryNetwork(seed: seed, clock: self.clock)
         var config = configuration
         config.bootstrap = .newCluster(members: names.map { NodeInfo(id: $0, address: "memory://\($0)") })
         self.configuration = config
         for (i, name) in names.enumerated() {
             var c = config
             c.seed = configuration.seed.map { $0 &+ UInt64(i) } ?? (seed &* 1_000_003 &+ UInt64(i))
-            members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
+            members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage(), clock: memberClock)
             order.append(name)
             directory.add(name)
         }
@@ -90,7 +98,7 @@ public actor LocalCluster {
         var c = configuration
         c.bootstrap = .join
         c.seed = configuration.seed.map { $0 &+ UInt64(order.count) }
-        members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage())
+        members[name] = ConsensusTrait(nodeID: name, configuration: c, storage: MemoryStorage(), clock: memberClock)
         order.append(name)
         directory.add(name)
         try await startMember(name)
@@ -135,24 +143,24 @@ public actor LocalCluster {
 
     /// Polls until some member leads and a majority of members agree on it.
     public func waitForLeader(timeout: Duration = .seconds(15)) async throws(ConsensusError) -> ConsensusTrait {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        let deadline = clock.now() + timeout
+        while clock.now() < deadline {
             if let leader = await currentLeader() {
                 var agree = 0
                 for node in nodes where await node.leader?.id == leader.nodeID { agree += 1 }
                 if agree * 2 > members.count { return leader }
             }
-            try? await Task.sleep(for: configuration.tickInterval)
+            try? await clock.sleep(for: configuration.tickInterval)
         }
         throw .timedOut
     }
 
     /// Polls `condition` every tick until it holds or `timeout` passes. Returns whether it held.
     public func waitUntil(timeout: Duration = .seconds(15), _ condition: @Sendable () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        let deadline = clock.now() + timeout
+        while clock.now() < deadline {
             if await condition() { return true }
-            try? await Task.sleep(for: configuration.tickInterval)
+            try? await clock.sleep(for: configuration.tickInterval)
         }
         return await condition()
     }

@@ -1,4 +1,5 @@
 import ConsensusCore
+import ConsensusNetwork
 import ConsensusStorage
 import NIOPosix
 import Synchronization
@@ -32,7 +33,7 @@ final class StorageWriter: Sendable {
     /// remaining jobs are skipped (the member halts).
     func start(report: @escaping @Sendable (Outcome) async -> Void) {
         let jobs = self.jobs, storage = self.storage
-        task.set(Task {
+        task.set(RuntimeExecutor.spawn {
             var failed = false
             for await job in jobs where !failed {
                 do {
