@@ -8,12 +8,14 @@ let package = Package(
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
         .library(name: "ConsensusRecipes", targets: ["ConsensusRecipes"]),
+        .library(name: "ConsensusServer", targets: ["ConsensusServer"]),
         .executable(name: "consensus", targets: ["consensus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -44,6 +46,14 @@ let package = Package(
         // Optimistic update, compare-and-swap, lock with expiry and fencing, atomic counter:
         // worked examples built only on the public API of Consensus.
         .target(name: "ConsensusRecipes", dependencies: ["Consensus", "ConsensusNetwork"]),
+        // The member as a service: the HTTP/JSON client API (Hummingbird).
+        .target(
+            name: "ConsensusServer",
+            dependencies: [
+                "Consensus", "ConsensusRecipes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
@@ -68,6 +78,13 @@ let package = Package(
                 "ConsensusWire", "ConsensusCore", "ConsensusNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ConsensusServerTests",
+            dependencies: [
+                "ConsensusServer", "Consensus", "ConsensusTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),

@@ -51,6 +51,10 @@ extension ConsensusTrait {
 
     // MARK: - Subscriptions
 
+    /// The holder of lock `name` as this member has applied it (a local read: possibly stale),
+    /// if it is held and not expired at this member's store time.
+    public func heldLock(_ name: String) -> LockGrant? { machine.store.lock(name) }
+
     /// The new values of `key` as they are applied on this node (`nil` when deleted).
     public nonisolated func subscribe(_ key: String) -> AsyncStream<ConsensusValue?> {
         hub.values(of: key)

@@ -1,0 +1,35 @@
+import Consensus
+import Hummingbird
+
+extension ConsensusAPI {
+    func addStatusRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v1/status") { _, _ -> StatusReply in
+            let state = await node.debugState
+            let members = await node.nodes.map { m in
+                StatusReply.Member(id: m.id, address: m.address, role: m.isLeader ? "leader" : m.membership.rawValue,
+                                   reachable: m.isSelf || m.connected)
+            }
+            return StatusReply(id: state.nodeID, role: state.role.rawValue, term: state.currentTerm, leader: state.leaderID,
+                               commitIndex: state.commitIndex, appliedIndex: state.appliedIndex,
+                               logLength: state.logLength, members: members)
+        }
+    }
+
+    func addMemberRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/members") { request, _ -> OKReply in
+            let add = try await body(AddMemberRequest.self, request)
+            try await call { () async throws(ConsensusError) in try await node.addNode(NodeInfo(id: add.id, address: add.address)) }
+            return OKReply()
+        }
+        router.delete("/v1/members/:id") { _, context -> OKReply in
+            guard let id = context.parameters.get("id") else { throw APIError.badRequest("missing member id in the path") }
+            try await call { () async throws(ConsensusError) in try await node.removeNode(id) }
+            return OKReply()
+        }
+        router.post("/v1/leader/transfer") { request, _ -> OKReply in
+            let transfer = try await body(TransferRequest.self, request)
+            try await call { () async throws(ConsensusError) in try await node.transferLeadership(to: transfer.to) }
+            return OKReply()
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Consensus
+import ConsensusRecipes
+import Hummingbird
+
+/// The HTTP/JSON client API of one member, as a Hummingbird router.
+///
+/// Every member serves it; a follower forwards writes and linearizable reads to the leader, so
+/// a client may talk to any member. Errors are JSON `{"code", "message"}` (see ``APIError``):
+/// `timeout` means a write may still take effect; every other code promises it did not.
+///
+/// ```swift
+/// let api = ConsensusAPI(node: node, token: nil)
+/// let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// try await app.runService()
+/// ```
+public struct ConsensusAPI: Sendable {
+    /// The member this API serves.
+    public let node: ConsensusTrait
+    /// With a token, every request needs `Authorization: Bearer <token>`.
+    public let token: String?
+    /// The largest request body accepted (bigger: 413 `payload_too_large`).
+    public let bodyBytesMax: Int
+
+    public init(node: ConsensusTrait, token: String? = nil, bodyBytesMax: Int = 1 << 20) {
+        self.node = node
+        self.token = token
+        self.bodyBytesMax = bodyBytesMax
+    }
+
+    /// The routes, behind the JSON-error and (with a token) bearer-token middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: APIErrorMiddleware())
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        addStatusRoutes(to: router)
+        addKeyValueRoutes(to: router)
+        addProposalRoutes(to: router)
+        addLockRoutes(to: router)
+        addCounterRoutes(to: router)
+        addMemberRoutes(to: router)
+        return router
+    }
+
+    // MARK: - Helpers shared by the routes
+
+    func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        try await JSONBody.decode(type, from: request, limit: bodyBytesMax)
+    }
+
+    /// Runs a node call, turning its typed error into the API's.
+    func call<T>(_ operation: () async throws(ConsensusError) -> T) async throws(APIError) -> T {
+        do { return try await operation() } catch { throw APIError(error) }
+    }
+
+    /// Runs a recipe, turning its typed error into the API's.
+    func recipe<T>(_ operation: () async throws(RecipeError) -> T) async throws(APIError) -> T {
+        do { return try await operation() } catch { throw APIError(error) }
+    }
+
+    /// Submits `operation` and returns its result once applied, or throws the refusal.
+    func applied(_ operation: StoreOperation) async throws(APIError) -> (result: OperationResult, index: UInt64) {
+        let proposal = try await call { () async throws(ConsensusError) in try await node.submit(operation) }
+        guard let result = proposal.result, let index = proposal.index else {
+            throw APIError(code: proposal.errorCode ?? .rejected, message: proposal.error ?? "not applied")
+        }
+        if case .rejected(let reason) = result { throw APIError(.conflict, code: "rejected", reason) }
+        return (result, index)
+    }
+
+    static func key(_ context: BasicRequestContext) throws -> String {
+        guard let key = context.parameters.get("key"), !key.isEmpty else { throw APIError.badRequest("missing key in the path") }
+        return key
+    }
+
+    static func name(_ context: BasicRequestContext) throws -> String {
+        guard let name = context.parameters.get("name"), !name.isEmpty else { throw APIError.badRequest("missing name in the path") }
+        return name
+    }
+
+    static func unexpected(_ result: OperationResult) -> APIError {
+        APIError(.internalServerError, code: "internal", "unexpected result \(result)")
+    }
+}
