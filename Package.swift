@@ -8,12 +8,15 @@ let package = Package(
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
         .library(name: "ConsensusRecipes", targets: ["ConsensusRecipes"]),
+        .library(name: "ConsensusTCP", targets: ["ConsensusTCP"]),
         .executable(name: "consensus", targets: ["consensus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -29,6 +32,18 @@ let package = Package(
             dependencies: [
                 "ConsensusCore", "ConsensusNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Peers over TCP: a PeerTransport on SwiftNIO with a handshake (cluster id, node id,
+        // optional HMAC secret), reconnects with backoff and a bounded queue per peer.
+        .target(
+            name: "ConsensusTCP",
+            dependencies: [
+                "ConsensusCore", "ConsensusWire", "ConsensusNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The runtime: replicated key-value state machine, node actor, ConsensusTrait facade.
@@ -68,6 +83,15 @@ let package = Package(
                 "ConsensusWire", "ConsensusCore", "ConsensusNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ConsensusTCPTests",
+            dependencies: [
+                "ConsensusTCP", "ConsensusWire", "ConsensusCore", "ConsensusNetwork", "Consensus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
