@@ -201,13 +201,15 @@ public final class TCPTransport: PeerTransport, Sendable {
     // MARK: - Members
 
     /// Replaces the member directory: new members are dialed, removed ones are disconnected
-    /// (their queued messages dropped), moved ones are dialed at their new address. This
-    /// member's own name, if listed, is skipped.
+    /// both ways (their queued messages dropped), moved ones are dialed at their new address.
+    /// This member's own name, if listed, is skipped. Inbound connections are checked against
+    /// the directory as it is when they are accepted.
     ///
     /// - Parameter members: Every member's address by name.
     public func setMembers(_ members: [String: PeerAddress]) {
         var members = members
         members[configuration.nodeName] = nil
+        var removedInbound: [any Channel] = []
         let (added, removed, moved): ([OutboundPeer], [OutboundPeer], [(OutboundPeer, PeerAddress)]) = state.withLock { s in
             var added: [OutboundPeer] = [], removed: [OutboundPeer] = [], moved: [(OutboundPeer, PeerAddress)] = []
             s.members = members
@@ -215,6 +217,9 @@ public final class TCPTransport: PeerTransport, Sendable {
             for (name, peer) in s.peers where members[name] == nil {
                 removed.append(peer)
                 s.peers[name] = nil
+            }
+            for (name, id) in s.inboundByPeer where members[name] == nil {
+                if let channel = s.inbound[id] { removedInbound.append(channel) }
             }
             for (name, address) in members {
                 if let peer = s.peers[name] {
@@ -230,6 +235,7 @@ public final class TCPTransport: PeerTransport, Sendable {
         for peer in added { peer.start() }
         for (peer, address) in moved { peer.update(address: address) }
         for peer in removed { Task { await peer.stop() } }
+        for channel in removedInbound { channel.close(promise: nil) }
     }
 
     // MARK: - PeerTransport

@@ -106,3 +106,23 @@ struct TCPTransportResilienceTests {
         await client.close()
     }
 }
+
+@Suite("TCP transport: changing the member directory", .serialized)
+struct TCPTransportMembershipTests {
+    @Test("A member removed from the directory is disconnected both ways and becomes unreachable; adding it back reconnects")
+    func removeAndAddBack() async throws {
+        try await withTransports(["a", "b"]) { members in
+            let (a, b) = (members[0], members[1])
+            #expect(await eventually { a.transport.connectedPeers == ["b"] && b.transport.connectedPeers == ["a"] })
+            let bAddress = try b.address
+            a.transport.setMembers([:])
+            #expect(a.transport.send(from: "a", to: "b", .ping(sequence: 1)) == .unreachable)
+            // b's connection to a was refused or closed: b no longer gets through.
+            #expect(await eventually { b.transport.connectedPeers.isEmpty })
+            a.transport.setMembers(["b": bAddress])
+            #expect(await eventually { a.transport.connectedPeers == ["b"] && b.transport.connectedPeers == ["a"] })
+            #expect(b.transport.send(from: "b", to: "a", .ping(sequence: 2)) == .queued)
+            #expect(await eventually { a.mailbox.messages(from: "b").contains(.ping(sequence: 2)) })
+        }
+    }
+}
