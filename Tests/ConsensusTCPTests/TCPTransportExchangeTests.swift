@@ -51,6 +51,20 @@ struct TCPTransportExchangeTests {
         }
     }
 
+    @Test("Many large messages at once: written as the socket takes them, all arrive in order")
+    func backPressure() async throws {
+        try await withTransports(["a", "b"], adjust: { $0.queueMax = 2000 }) { members in
+            let payload = [UInt8](repeating: 0x5A, count: 16 * 1024)
+            let messages = (0..<1500).map { PeerMessage.forward(command: payload, hops: $0) }
+            for message in messages {
+                #expect(members[0].transport.send(from: "a", to: "b", message) == .queued)
+            }
+            #expect(await eventually { members[1].mailbox.messages.count == messages.count })
+            #expect(members[1].mailbox.messages(from: "a") == messages)
+            #expect(members[0].transport.queuedCount(for: "b") == 0)
+        }
+    }
+
     @Test("Sends to an unknown member, to oneself, or before start and after shutdown are unreachable")
     func unreachableOutcomes() async throws {
         let member = try await startMember("solo")
