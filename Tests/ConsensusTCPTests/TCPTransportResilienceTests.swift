@@ -126,3 +126,50 @@ struct TCPTransportMembershipTests {
         }
     }
 }
+
+@Suite("TCP transport: the receive bound", .serialized)
+struct TCPTransportInboxTests {
+    /// Holds the receive callback until opened.
+    actor Gate {
+        private var isOpen = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func wait() async {
+            if isOpen { return }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func open() {
+            isOpen = true
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+        }
+    }
+
+    @Test("A receiver that does not keep up: past inboxMax, messages are dropped with a warning, never buffered without bound")
+    func inboxBound() async throws {
+        let gate = Gate()
+        let log = LogRecorder()
+        let mailbox = Mailbox()
+        var configuration = TCPTransportConfiguration(nodeName: "slow", clusterID: "test-cluster")
+        configuration.inboxMax = 4
+        let slow = TCPTransport(configuration: configuration, logger: log.logger(label: "slow"))
+        try await slow.start(onMessage: { from, message in
+            await gate.wait()
+            mailbox.receive(from, message)
+        })
+        let fast = try await startMember("fast", members: ["slow": try #require(slow.localAddress)])
+        slow.setMembers(["fast": try fast.address])
+        for sequence in 1...50 {
+            #expect(fast.transport.send(from: "fast", to: "slow", .ping(sequence: UInt64(sequence))) == .queued)
+        }
+        #expect(await eventually { log.contains("inbox full") })
+        await gate.open()
+        // The one held at the gate and the inboxMax waiting behind it, at least.
+        #expect(await eventually { mailbox.messages.count >= 1 + 4 })
+        #expect(mailbox.messages.count < 50, "some were dropped")
+        #expect(mailbox.messages(from: "fast").first == .ping(sequence: 1), "the oldest are kept")
+        await fast.transport.shutdown()
+        await slow.shutdown()
+    }
+}
