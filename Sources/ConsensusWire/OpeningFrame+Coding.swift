@@ -46,11 +46,9 @@ extension OpeningFrame {
         guard frameBytes == frame.count else {
             throw .malformed(type: .handshake, reason: "\(frame.count - frameBytes) bytes after the \(type) frame")
         }
-        var r = LittleEndian.Reader(frame.dropFirst(PeerWire.headerBytes))
         do throws(LittleEndian.Malformed) {
-            self = try Self.readPayload(type, from: &r)
-            guard r.isAtEnd else {
-                throw LittleEndian.Malformed(description: "\(r.remaining) bytes after the payload")
+            self = try LittleEndian.Reader.whole(frame.dropFirst(PeerWire.headerBytes)) { r throws(LittleEndian.Malformed) in
+                try Self.readPayload(type, from: &r)
             }
         } catch {
             throw .malformed(type: .handshake, reason: "\(type) frame: \(error.description)")
