@@ -12,7 +12,8 @@ public struct ClusterSecret: Sendable, CustomStringConvertible {
     }
 
     /// - Parameter text: The secret as text (its UTF-8 bytes); surrounding whitespace and line
-    ///   breaks, as a secret file often ends with, are removed.
+    ///   breaks, as a secret file often ends with, are removed. It must not be empty after
+    ///   that: check text read from a flag or a file first.
     public init(_ text: String) {
         self.init(Array(text.trimmingWhitespace.utf8))
     }
