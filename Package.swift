@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
         .library(name: "ConsensusRecipes", targets: ["ConsensusRecipes"]),
         .library(name: "ConsensusServer", targets: ["ConsensusServer"]),
+        .library(name: "ConsensusTCP", targets: ["ConsensusTCP"]),
         .executable(name: "consensus", targets: ["consensus"]),
     ],
     dependencies: [
@@ -16,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -31,6 +34,18 @@ let package = Package(
             dependencies: [
                 "ConsensusCore", "ConsensusNetwork",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Peers over TCP: a PeerTransport on SwiftNIO with a handshake (cluster id, node id,
+        // optional HMAC secret), reconnects with backoff and a bounded queue per peer.
+        .target(
+            name: "ConsensusTCP",
+            dependencies: [
+                "ConsensusCore", "ConsensusWire", "ConsensusNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The runtime: replicated key-value state machine, node actor, ConsensusTrait facade.
@@ -85,6 +100,15 @@ let package = Package(
             dependencies: [
                 "ConsensusServer", "Consensus", "ConsensusTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "ConsensusTCPTests",
+            dependencies: [
+                "ConsensusTCP", "ConsensusWire", "ConsensusCore", "ConsensusNetwork", "Consensus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),

@@ -82,11 +82,9 @@ extension PeerFrame {
         guard frameBytes == frame.count else {
             throw .malformed(type: type, reason: "\(frame.count - frameBytes) bytes after the frame")
         }
-        var r = LittleEndian.Reader(frame.dropFirst(PeerWire.headerBytes))
         do throws(LittleEndian.Malformed) {
-            self = try Self.readPayload(type, from: &r)
-            guard r.isAtEnd else {
-                throw LittleEndian.Malformed(description: "\(r.remaining) bytes after the payload")
+            self = try LittleEndian.Reader.whole(frame.dropFirst(PeerWire.headerBytes)) { r throws(LittleEndian.Malformed) in
+                try Self.readPayload(type, from: &r)
             }
         } catch {
             throw .malformed(type: type, reason: error.description)

@@ -35,11 +35,7 @@ public struct PeerFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     /// ``PeerWireError/truncated(bytesLeft:)``.
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> PeerFrame? {
         if let frame = try decode(buffer: &buffer) { return frame }
-        if seenEOF && buffer.readableBytes > 0 {
-            let left = buffer.readableBytes
-            buffer.moveReaderIndex(forwardBy: left)
-            throw PeerWireError.truncated(bytesLeft: left)
-        }
+        try buffer.refusePartialFrame(seenEOF: seenEOF)
         return nil
     }
 }

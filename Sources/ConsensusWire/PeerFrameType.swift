@@ -23,7 +23,8 @@
 /// `heartbeatResponse` (readSequence), `installSnapshot` (index, term, voters, learners, data
 /// bytes), `timeoutNow` (nothing), `readIndex` (context), `readIndexResponse` (context, index).
 ///
-/// Codes 0x02–0x0F are reserved for the connection's opening exchange (challenge, refusal).
+/// Codes 0x02–0x0F are reserved for the connection's opening exchange (challenge, refusal):
+/// see ``OpeningFrameType``, read beside these by ``ConnectionFrameDecoder``.
 public enum PeerFrameType: UInt8, Sendable, Hashable, CaseIterable {
     case handshake = 0x01
 
