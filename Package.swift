@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -65,8 +66,10 @@ let package = Package(
         .target(
             name: "ConsensusServer",
             dependencies: [
-                "Consensus", "ConsensusRecipes",
+                "Consensus", "ConsensusRecipes", "ConsensusTCP", "ConsensusStorage", "ConsensusNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Deterministic simulator and checkers. No real I/O.
@@ -79,7 +82,9 @@ let package = Package(
                 "ConsensusCore",
                 "ConsensusStorage",
                 "ConsensusTesting",
+                "ConsensusServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "consensus", dependencies: ["ConsensusCLI"]),

@@ -1,3 +1,3 @@
 import ConsensusCLI
 
-ConsensusCommand.main()
+await ConsensusCommand.runFromCommandLine()
