@@ -1,0 +1,148 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A cluster of real `consensus node` processes on loopback, for tests. Every process is started
+/// with `--exit-with-parent`, so none outlives the test run even if it is interrupted, and
+/// ``stopAll()`` kills them by PID.
+final class NodeProcesses: @unchecked Sendable {
+    struct Member {
+        var id: String
+        var peerPort: Int
+        var apiPort: Int
+        var directory: String
+        var process: Process?
+    }
+
+    private let lock = NSLock()
+    private(set) var members: [String: Member] = [:]
+    let root: String
+    let peers: String
+    let extraArguments: [String]
+
+    /// The `consensus` executable built beside the test bundle.
+    static var executable: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("consensus").path
+    }
+
+    init(ids: [String], extraArguments: [String] = []) throws {
+        root = NSTemporaryDirectory() + "consensus-nodes-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var members: [String: Member] = [:]
+        for id in ids {
+            members[id] = Member(id: id, peerPort: try freePort(), apiPort: try freePort(), directory: root + "/" + id)
+        }
+        self.members = members
+        peers = ids.map { "\($0)=127.0.0.1:\(members[$0]!.peerPort)" }.joined(separator: ",")
+        self.extraArguments = extraArguments
+    }
+
+    deinit { stopAll() }
+
+    /// Starts (or restarts) a member on its data directory.
+    func start(_ id: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
+            throw NodeProcessError("no consensus executable at \(Self.executable): build it first (swift build)")
+        }
+        let m = lock.withLock { members[id]! }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["node", "--id", id, "--listen", "127.0.0.1:\(m.peerPort)", "--api", "127.0.0.1:\(m.apiPort)",
+                             "--peers", peers, "--data-dir", m.directory, "--heartbeat", "50ms",
+                             "--election-timeout", "500ms-1000ms", "--log-level", "warning",
+                             "--exit-with-parent", "\(getpid())"] + extraArguments
+        let log = FileHandle(forWritingAtPath: logPath(id)) ?? {
+            FileManager.default.createFile(atPath: logPath(id), contents: nil)
+            return FileHandle(forWritingAtPath: logPath(id))!
+        }()
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        lock.withLock { members[id]!.process = process }
+    }
+
+    func logPath(_ id: String) -> String { root + "/" + id + ".log" }
+
+    func log(_ id: String) -> String { (try? String(contentsOfFile: logPath(id), encoding: .utf8)) ?? "" }
+
+    /// SIGKILL: nothing is flushed or said goodbye to.
+    func kill9(_ id: String) {
+        guard let process = lock.withLock({ members[id]?.process }) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        lock.withLock { members[id]!.process = nil }
+    }
+
+    func stopAll() {
+        let processes = lock.withLock { members.values.compactMap(\.process) }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
+        lock.withLock { for id in members.keys { members[id]!.process = nil } }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func url(_ id: String, _ path: String) -> URL {
+        URL(string: "http://127.0.0.1:\(lock.withLock { members[id]!.apiPort })\(path)")!
+    }
+
+    /// One HTTP call; `nil` when the member did not answer (down, or not listening yet).
+    func call(_ id: String, _ method: String, _ path: String, _ body: String? = nil) async -> (status: Int, json: [String: Any])? {
+        var request = URLRequest(url: url(id, path))
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        guard let (data, response) = try? await URLSession.shared.data(for: request),
+              let http = response as? HTTPURLResponse else { return nil }
+        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return (http.statusCode, json)
+    }
+
+    /// Polls `condition` every 100 ms for up to `timeout` of real time.
+    func eventually(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return await condition()
+    }
+
+    /// The member every running member names as leader, once they agree.
+    func leader(among ids: [String]) async -> String? {
+        var named: Set<String> = []
+        for id in ids {
+            guard let status = await call(id, "GET", "/v1/status"), let leader = status.json["leader"] as? String else { return nil }
+            named.insert(leader)
+        }
+        return named.count == 1 ? named.first : nil
+    }
+}
+
+struct NodeProcessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A TCP port free at the moment of asking (bound to port 0, then released).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw NodeProcessError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw NodeProcessError("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
