@@ -279,6 +279,9 @@ struct ConfigurationValidationTests {
               ("unreachableAfter", raft { $0.unreachableAfter = $0.heartbeatInterval }),
               ("unreachableAfter", raft { $0.unreachableAfter = huge }),
               ("limits.pendingProposalsMax", raft { $0.limits.pendingProposalsMax = 0 }),
+              // More in flight than the exactly-once window remembers: a late re-send would be
+              // taken for a duplicate.
+              ("limits.pendingProposalsMax", raft { $0.limits.pendingProposalsMax = 4_097 }),
               ("limits.pendingReadsMax", raft { $0.limits.pendingReadsMax = -1 }),
               ("limits.majorityRoundsMax", raft { $0.limits.majorityRoundsMax = .min }),
               ("limits.batchEntriesMax", raft { $0.limits.batchEntriesMax = 0 }),

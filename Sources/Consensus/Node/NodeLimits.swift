@@ -3,8 +3,10 @@
 public struct NodeLimits: Sendable, Hashable {
     /// Proposals waiting for their outcome on one member (its own clients'). Beyond it a
     /// proposal is answered ``ConsensusError/overloaded`` at once, a promise that it never
-    /// reached the log.
-    public var pendingProposalsMax = 10_000
+    /// reached the log. At most 4,096: exactly-once keeps the last 4,096 proposal numbers of each
+    /// member, so no more than that may be in flight from one member (a re-sent proposal older
+    /// than the window would be taken for one already applied).
+    public var pendingProposalsMax = 4_096
     /// Linearizable reads waiting for their read point. Beyond it: ``ConsensusError/overloaded``.
     public var pendingReadsMax = 10_000
     /// simple_majority: this member's open rounds (beyond: ``ConsensusError/overloaded``), and
@@ -31,6 +33,9 @@ public struct NodeLimits: Sendable, Hashable {
                       ("forwardHopsMax", forwardHopsMax), ("deferredInputsMax", deferredInputsMax),
                       ("eventBufferMax", eventBufferMax)]
         for (name, value) in fields where value < 1 { return (name, "must be at least 1 (got \(value))") }
+        if UInt64(pendingProposalsMax) > ProposalWindow.capacity {
+            return ("pendingProposalsMax", "must be at most \(ProposalWindow.capacity), the exactly-once window of each member (got \(pendingProposalsMax))")
+        }
         return nil
     }
 }
