@@ -18,7 +18,8 @@ public enum RecipeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The state machine refused the operation (for example a counter on a non-integer key).
     /// Nothing changed.
     case rejected(key: String, reason: String)
-    /// The lock was still held by someone else when the wait ended. Nothing is held.
+    /// No grant of our own came in time: someone else held the lock until the wait ended, or our
+    /// grant came back too late to use and was released. Nothing is held.
     case lockNotAcquired(name: String, waited: Duration)
     /// A renewal was refused: the grant with this token lapsed and the lock may now belong to
     /// someone else. Writes carrying this token will be refused by a ``FencedResource``.
@@ -37,7 +38,7 @@ public enum RecipeError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .rejected(key, reason):
             return "the state machine refused the change to \(key.debugDescription): \(reason)"
         case let .lockNotAcquired(name, waited):
-            return "lock \(name.debugDescription) is held by someone else (waited \(waited))"
+            return "lock \(name.debugDescription) was not acquired in time (waited \(waited)): someone else held it, or our grant came back too late to use and was released"
         case let .lockLost(name, token):
             return "lock \(name.debugDescription) was lost: the grant with token \(token) lapsed or was taken over"
         }
