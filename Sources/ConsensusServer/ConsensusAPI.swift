@@ -20,11 +20,14 @@ public struct ConsensusAPI: Sendable {
     public let token: String?
     /// The largest request body accepted (bigger: 413 `payload_too_large`).
     public let bodyBytesMax: Int
+    /// What `POST /v1/admin/partition` changes (`nil`: the endpoint answers `unsupported`).
+    public let peerFilter: PeerFilter?
 
-    public init(node: ConsensusTrait, token: String? = nil, bodyBytesMax: Int = 1 << 20) {
+    public init(node: ConsensusTrait, token: String? = nil, bodyBytesMax: Int = 1 << 20, peerFilter: PeerFilter? = nil) {
         self.node = node
         self.token = token
         self.bodyBytesMax = bodyBytesMax
+        self.peerFilter = peerFilter
     }
 
     /// The routes, behind the JSON-error and (with a token) bearer-token middleware.
@@ -38,6 +41,7 @@ public struct ConsensusAPI: Sendable {
         addLockRoutes(to: router)
         addCounterRoutes(to: router)
         addMemberRoutes(to: router)
+        addAdminRoutes(to: router)
         return router
     }
 

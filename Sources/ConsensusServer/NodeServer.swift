@@ -44,14 +44,18 @@ public struct NodeServer: Sendable {
             secret: options.clusterSecret.map { ClusterSecret($0) })
         transportConfiguration.queueMax = 4096
         let transport = TCPTransport(configuration: transportConfiguration, logger: Logger(label: "consensus.tcp"))
+        let filter = PeerFilter()
         do {
             try await transport.start(
-                onMessage: { [weak node] from, message in await node?.handleMessage(from: from, message) },
+                onMessage: { [weak node] from, message in
+                    if filter.isDropped(from) { return }
+                    await node?.handleMessage(from: from, message)
+                },
                 onUnreachable: { [weak node] peer in await node?.reportUnreachable(peer) })
         } catch {
             throw NodeServerError("cannot listen for peers on \(options.listen): \(error)")
         }
-        await node.setTransport(transport)
+        await node.setTransport(FilteredTransport(base: transport, filter: filter))
         do {
             try await node.start()
         } catch {
@@ -62,7 +66,7 @@ public struct NodeServer: Sendable {
                                                   "mechanism": "\(options.configuration.mechanism)",
                                                   "data": "\(options.dataDirectory ?? "in memory")"])
 
-        let api = ConsensusAPI(node: node, token: options.apiToken)
+        let api = ConsensusAPI(node: node, token: options.apiToken, peerFilter: filter)
         let app = Application(router: api.router(),
                               configuration: .init(address: .hostname(options.api.host, port: options.api.port),
                                                    serverName: "consensus"),

@@ -54,6 +54,52 @@ struct NodeProcessTests {
         }
     }
 
+    @Test("Admin partition: the isolated member answers no_quorum for writes and linearizable reads, and those writes never take effect; the majority serves; healing restores service")
+    func adminPartition() async throws {
+        let ids = ["p1", "p2", "p3"]
+        let cluster = try NodeProcesses(ids: ids)
+        defer { cluster.stopAll() }
+        for id in ids { try cluster.start(id) }
+        #expect(await cluster.eventually { await cluster.leader(among: ids) != nil })
+
+        let cut = await cluster.call("p1", "POST", "/v1/admin/partition", #"{"drop": ["p2", "p3"]}"#)
+        #expect(cut?.status == 200 && (cut?.json["dropped"] as? [String]) == ["p2", "p3"], "\(String(describing: cut?.json))")
+        let unknown = await cluster.call("p1", "POST", "/v1/admin/partition", #"{"drop": ["nobody"]}"#)
+        #expect(unknown?.status == 400)
+
+        // Once p1 knows it is cut off, its writes fail fast with no_quorum (before that, a write
+        // may time out: its outcome is unknown, so those keys are not checked below).
+        var refused: [String] = []
+        var attempt = 0
+        #expect(await cluster.eventually {
+            attempt += 1
+            let key = "minority-\(attempt)"
+            guard let reply = await cluster.call("p1", "PUT", "/v1/kv/\(key)", #"{"value": 1}"#) else { return false }
+            if reply.json["code"] as? String == "no_quorum" { refused.append(key); return true }
+            return false
+        }, "p1 never answered no_quorum")
+        let read = await cluster.call("p1", "GET", "/v1/kv/anything")
+        #expect(read?.json["code"] as? String == "no_quorum", "\(String(describing: read?.json))")
+
+        // The majority elects (or keeps) a leader and serves.
+        #expect(await cluster.eventually {
+            await cluster.call("p2", "PUT", "/v1/kv/majority", #"{"value": 2}"#)?.status == 200
+        })
+
+        // Heal: p1 catches up and serves again; the refused writes are nowhere.
+        #expect(await cluster.call("p1", "DELETE", "/v1/admin/partition")?.status == 200)
+        #expect(await cluster.eventually {
+            await cluster.call("p1", "GET", "/v1/kv/majority")?.json["value"] as? Int == 2
+        }, "p1 did not catch up after healing")
+        #expect(await cluster.eventually { await cluster.call("p1", "PUT", "/v1/kv/healed", #"{"value": 3}"#)?.status == 200 })
+        for key in refused {
+            for id in ids {
+                let r = await cluster.call(id, "GET", "/v1/kv/\(key)?consistency=local")
+                #expect(r?.status == 404, "\(key) refused with no_quorum but present on \(id)")
+            }
+        }
+    }
+
     @Test("Hostile input: random bytes and an oversized frame to the peer port, malformed JSON to the API: the member keeps serving and logs why")
     func hostileInput() async throws {
         let cluster = try NodeProcesses(ids: ["h1"])
