@@ -100,6 +100,44 @@ struct NodeProcessTests {
         }
     }
 
+    @Test("Membership over the API: a fourth member started with --join is added, catches up and counts as a voter; a member is removed")
+    func membership() async throws {
+        let ids = ["m1", "m2", "m3"]
+        let cluster = try NodeProcesses(ids: ids)
+        defer { cluster.stopAll() }
+        for id in ids { try cluster.start(id) }
+        #expect(await cluster.eventually { await cluster.leader(among: ids) != nil })
+        for i in 0..<20 {
+            #expect(await cluster.call("m2", "PUT", "/v1/kv/before\(i)", #"{"value": \#(i)}"#)?.status == 200)
+        }
+
+        let address = try cluster.addJoiner("m4")
+        try cluster.start("m4")
+        let leader = try #require(await cluster.leader(among: ids))
+        let added = await cluster.call(leader, "POST", "/v1/members", #"{"id": "m4", "address": "\#(address)"}"#)
+        #expect(added?.status == 200, "\(String(describing: added?.json))")
+        #expect(await cluster.eventually {
+            await cluster.call("m4", "GET", "/v1/kv/before19?consistency=local")?.json["value"] as? Int == 19
+        }, "m4 never caught up: \(cluster.log("m4"))")
+        // Promoted once caught up: the leader lists m4 as a voter, and writes through it go on.
+        #expect(await cluster.eventually {
+            guard let members = await cluster.call(leader, "GET", "/v1/status")?.json["members"] as? [[String: Any]] else { return false }
+            return members.contains { $0["id"] as? String == "m4" && ["voter", "leader"].contains($0["role"] as? String ?? "") }
+        })
+        #expect(await cluster.call("m4", "PUT", "/v1/kv/from-m4", #"{"value": 4}"#)?.status == 200)
+
+        // Remove m3 (not the leader, to keep the test short): three members remain and serve.
+        let removed = ids.first { $0 != leader }!
+        let reply = await cluster.call(leader, "DELETE", "/v1/members/\(removed)")
+        #expect(reply?.status == 200, "\(String(describing: reply?.json))")
+        #expect(await cluster.eventually {
+            guard let members = await cluster.call(leader, "GET", "/v1/status")?.json["members"] as? [[String: Any]] else { return false }
+            return !members.contains { $0["id"] as? String == removed }
+        })
+        cluster.kill9(removed)
+        #expect(await cluster.eventually { await cluster.call("m4", "PUT", "/v1/kv/after-removal", #"{"value": 5}"#)?.status == 200 })
+    }
+
     @Test("Hostile input: random bytes and an oversized frame to the peer port, malformed JSON to the API: the member keeps serving and logs why")
     func hostileInput() async throws {
         let cluster = try NodeProcesses(ids: ["h1"])

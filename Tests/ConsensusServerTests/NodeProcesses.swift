@@ -18,8 +18,10 @@ final class NodeProcesses: @unchecked Sendable {
 
     private let lock = NSLock()
     private(set) var members: [String: Member] = [:]
+    /// Members started with `--join` (not founders).
+    private var joiners: Set<String> = []
     let root: String
-    let peers: String
+    var peers: String
     let extraArguments: [String]
 
     /// The `consensus` executable built beside the test bundle.
@@ -42,18 +44,31 @@ final class NodeProcesses: @unchecked Sendable {
 
     deinit { stopAll() }
 
+    /// Adds a member that joins the running cluster (`--join`): it waits to be added through the
+    /// API. Returns its peer address.
+    func addJoiner(_ id: String) throws -> String {
+        let member = Member(id: id, peerPort: try freePort(), apiPort: try freePort(), directory: root + "/" + id)
+        lock.withLock {
+            members[id] = member
+            joiners.insert(id)
+            peers += ",\(id)=127.0.0.1:\(member.peerPort)"
+        }
+        return "127.0.0.1:\(member.peerPort)"
+    }
+
     /// Starts (or restarts) a member on its data directory.
     func start(_ id: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw NodeProcessError("no consensus executable at \(Self.executable): build it first (swift build)")
         }
-        let m = lock.withLock { members[id]! }
+        let (m, peers) = lock.withLock { (members[id]!, self.peers) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["node", "--id", id, "--listen", "127.0.0.1:\(m.peerPort)", "--api", "127.0.0.1:\(m.apiPort)",
                              "--peers", peers, "--data-dir", m.directory, "--heartbeat", "50ms",
                              "--election-timeout", "500ms-1000ms", "--log-level", "warning",
                              "--exit-with-parent", "\(getpid())"] + extraArguments
+            + (lock.withLock { joiners.contains(id) } ? ["--join"] : [])
         let log = FileHandle(forWritingAtPath: logPath(id)) ?? {
             FileManager.default.createFile(atPath: logPath(id), contents: nil)
             return FileHandle(forWritingAtPath: logPath(id))!
