@@ -42,6 +42,7 @@ public struct ConsensusAPI: Sendable {
         addCounterRoutes(to: router)
         addMemberRoutes(to: router)
         addAdminRoutes(to: router)
+        addStreamRoutes(to: router)
         return router
     }
 

@@ -138,6 +138,27 @@ struct NodeProcessTests {
         #expect(await cluster.eventually { await cluster.call("m4", "PUT", "/v1/kv/after-removal", #"{"value": 5}"#)?.status == 200 })
     }
 
+    @Test("GET /v1/events and /v1/watch/{key} stream server-sent events: a write shows up as state_changed and as a watched change with its revision")
+    func eventStreams() async throws {
+        let cluster = try NodeProcesses(ids: ["e1"])
+        defer { cluster.stopAll() }
+        try cluster.start("e1")
+        #expect(await cluster.eventually { await cluster.leader(among: ["e1"]) == "e1" })
+        let port = cluster.members["e1"]!.apiPort
+        let events = try StreamReader(port: port, path: "/v1/events")
+        let watch = try StreamReader(port: port, path: "/v1/watch/color")
+        let gone = await cluster.call("e1", "GET", "/v1/watch/color?fromRevision=1")
+        #expect(gone?.status == 410 && gone?.json["code"] as? String == "compacted")
+        #expect(await cluster.eventually { events.text.contains(": streaming") && watch.text.contains(": streaming") })
+        #expect(await cluster.call("e1", "PUT", "/v1/kv/other", #"{"value": 0}"#)?.status == 200)
+        #expect(await cluster.call("e1", "PUT", "/v1/kv/color", #"{"value": "blue"}"#)?.status == 200)
+        #expect(await cluster.eventually(timeout: .seconds(30)) { events.text.contains(#""key":"color","member":"e1","newValue":"blue""#) },
+                "no state_changed event: \(events.text)")
+        #expect(await cluster.eventually(timeout: .seconds(30)) { watch.text.contains(#""key":"color","revision":"#) && watch.text.contains(#""value":"blue""#) },
+                "no watched change: \(watch.text)")
+        #expect(!watch.text.contains("other"), "the watch of 'color' saw another key")
+    }
+
     @Test("Hostile input: random bytes and an oversized frame to the peer port, malformed JSON to the API: the member keeps serving and logs why")
     func hostileInput() async throws {
         let cluster = try NodeProcesses(ids: ["h1"])
@@ -174,4 +195,39 @@ func sendRaw(_ bytes: [UInt8], toPort port: Int) throws {
     }
     guard connected else { throw NodeProcessError("cannot connect to 127.0.0.1:\(port)") }
     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+}
+
+/// Reads a streaming HTTP response on a raw socket in the background, for the SSE tests.
+final class StreamReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received = Data()
+    private let fd: Int32
+
+    init(port: Int, path: String) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw NodeProcessError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { close(fd); throw NodeProcessError("cannot connect to 127.0.0.1:\(port)") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { return }
+                lock.withLock { received.append(contentsOf: buffer[0..<n]) }
+            }
+        }
+        thread.start()
+    }
+
+    deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+
+    var text: String { lock.withLock { String(decoding: received, as: UTF8.self) } }
 }

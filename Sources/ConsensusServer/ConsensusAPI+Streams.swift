@@ -1,0 +1,65 @@
+import Consensus
+import Foundation
+import Hummingbird
+
+extension ConsensusAPI {
+    func addStreamRoutes(to router: Router<BasicRequestContext>) {
+        // The lesson's events on this member, as server-sent events, until the client leaves.
+        router.get("/v1/events") { _, _ -> Response in
+            let events = node.events
+            let member = node.nodeID
+            return Self.serverSentEvents { send in
+                for await event in events { try await send(EventJSON(event, member: member)) }
+            }
+        }
+        // Changes of one key (or, with ?prefix=true, of every key under it).
+        router.get("/v1/watch/:key") { request, context -> Response in
+            let key = try Self.key(context)
+            let prefix = request.uri.queryParameters.get("prefix") == "true"
+            if let from = request.uri.queryParameters.get("fromRevision") {
+                guard let revision = UInt64(from) else { throw APIError.badRequest("fromRevision must be a revision number, not '\(from)'") }
+                let applied = await node.debugState.appliedIndex
+                if revision <= applied {
+                    throw APIError(.gone, code: "compacted",
+                                   "this member keeps no history of changes up to revision \(applied): read the key, then watch from revision \(applied + 1)")
+                }
+            }
+            let events = node.events
+            let node = self.node
+            return Self.serverSentEvents { send in
+                for await event in events {
+                    guard case let .stateChanged(changed, newValue, _) = event,
+                          prefix ? changed.hasPrefix(key) : changed == key else { continue }
+                    let revision = await node.versioned(changed)?.revision
+                    try await send(WatchJSON(key: changed, value: newValue, deleted: newValue == nil, revision: revision))
+                }
+            }
+        }
+    }
+
+    /// A `text/event-stream` response: each value sent becomes one `data:` line of JSON.
+    static func serverSentEvents(
+        _ produce: @escaping @Sendable (_ send: @Sendable (any Encodable) async throws -> Void) async throws -> Void
+    ) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let stream = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(10_000))
+            let producer = Task {
+                try? await produce { value in
+                    let json = try encoder.encode(value)
+                    stream.continuation.yield(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n"))
+                }
+                stream.continuation.finish()
+            }
+            defer { producer.cancel() }
+            // A comment line first, so that the client sees the stream open at once.
+            try await writer.write(ByteBuffer(string: ": streaming\n\n"))
+            for await buffer in stream.stream { try await writer.write(buffer) }
+            try await writer.finish(nil)
+        })
+    }
+}
