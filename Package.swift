@@ -70,7 +70,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            exclude: ["openapi.yaml"]
         ),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
