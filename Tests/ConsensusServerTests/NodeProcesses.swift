@@ -104,7 +104,8 @@ final class NodeProcesses: @unchecked Sendable {
         URL(string: "http://127.0.0.1:\(lock.withLock { members[id]!.apiPort })\(path)")!
     }
 
-    /// One HTTP call; `nil` when the member did not answer (down, or not listening yet).
+    /// One HTTP call: status 0 with code `connection_refused` when nothing was sent (the member is
+    /// down or not listening yet); `nil` when the request may have been sent but no answer came.
     func call(_ id: String, _ method: String, _ path: String, _ body: String? = nil) async -> (status: Int, json: [String: Any])? {
         var request = URLRequest(url: url(id, path))
         request.httpMethod = method
@@ -113,8 +114,16 @@ final class NodeProcesses: @unchecked Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-              let http = response as? HTTPURLResponse else { return nil }
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch let error as URLError where error.code == .cannotConnectToHost {
+            // Nothing was sent: a member that is down. Said as a definite refusal.
+            return (0, ["code": "connection_refused"])
+        } catch {
+            return nil
+        }
+        guard let http = response as? HTTPURLResponse else { return nil }
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return (http.statusCode, json)
     }
