@@ -62,6 +62,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Compress large entries and snapshots.")
     var compression = false
 
+    @Option(name: .customLong("vote-policy"), help: "simple_majority: 'auto' (accept every proposal, the default) or 'manual' (vote with POST /v1/proposals/{id}/vote).")
+    var votePolicy = "auto"
+
     @Flag(help: "Join an existing cluster (wait to be added with POST /v1/members) instead of founding one.")
     var join = false
 
@@ -91,6 +94,7 @@ struct NodeCommand: AsyncParsableCommand {
         if dataDirectory == nil && !inMemory { throw ValidationError("--data-dir DIR is required (or --in-memory, which keeps nothing)") }
         if dataDirectory != nil && inMemory { throw ValidationError("--data-dir and --in-memory exclude each other: choose one") }
         guard ["raft", "simple_majority"].contains(mechanism) else { throw ValidationError("--mechanism: 'raft' or 'simple_majority', not '\(mechanism)'") }
+        guard ["auto", "manual"].contains(votePolicy) else { throw ValidationError("--vote-policy: 'auto' or 'manual', not '\(votePolicy)'") }
         guard quorum > 0 && quorum <= 1 else { throw ValidationError("--quorum: a fraction in (0, 1], e.g. 0.51") }
         guard DurationArgument(heartbeat) != nil else { throw ValidationError("--heartbeat: a duration such as 100ms, not '\(heartbeat)'") }
         guard DurationArgument(timeout) != nil else { throw ValidationError("--timeout: a duration such as 5s, not '\(timeout)'") }
@@ -148,8 +152,10 @@ struct NodeCommand: AsyncParsableCommand {
             dataDirectory: inMemory ? nil : dataDirectory, clusterID: clusterID, configuration: try configuration(),
             join: join, clusterSecret: try secret(clusterSecret, file: clusterSecretFile, flag: "--cluster-secret-file"),
             apiToken: try secret(apiToken, file: apiTokenFile, flag: "--api-token-file"), parentPID: parentPID)
+        var withVotes = options
+        withVotes.manualVotes = votePolicy == "manual"
         do {
-            try await NodeServer(options: options).run()
+            try await NodeServer(options: withVotes).run()
         } catch let error as NodeServerError {
             FileHandle.standardError.write(Data("consensus node: \(error)\n".utf8))
             throw ExitCode(1)

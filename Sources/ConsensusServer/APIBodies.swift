@@ -23,15 +23,17 @@ struct StatusReply: ResponseEncodable {
 struct KeyValueReply: ResponseEncodable {
     var key: String
     var value: ConsensusValue
-    var revision: UInt64
+    /// The log index that last wrote the key (absent with simple_majority, which has no log).
+    var revision: UInt64?
     /// Only for `?consistency=local`.
     var mayBeStale: Bool?
     var staleReason: String?
 }
 
 struct PutRequest: Decodable { var value: ConsensusValue }
-struct RevisionReply: ResponseEncodable { var revision: UInt64 }
-struct DeleteReply: ResponseEncodable { var revision: UInt64; var deleted: Bool }
+/// `revision` is absent with simple_majority (no log); so is `deleted`.
+struct RevisionReply: ResponseEncodable { var revision: UInt64? }
+struct DeleteReply: ResponseEncodable { var revision: UInt64?; var deleted: Bool? }
 
 struct CompareAndSwapRequest: Decodable {
     var expected: ConsensusValue?

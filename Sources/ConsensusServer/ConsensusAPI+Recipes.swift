@@ -19,7 +19,7 @@ extension ConsensusAPI {
                     throw APIError(error)
                 }
             }
-            let (result, _) = try await applied(.lockAcquire(name: name, holder: acquire.holder, ttlMilliseconds: acquire.ttlMs))
+            let (result, _) = try await appliedWithResult(.lockAcquire(name: name, holder: acquire.holder, ttlMilliseconds: acquire.ttlMs))
             guard case .lock(let grant) = result else { throw Self.unexpected(result) }
             return LockReply(acquired: grant != nil, token: grant?.token, expiresAtMs: grant?.expiresAt)
         }
@@ -27,14 +27,14 @@ extension ConsensusAPI {
             let name = try Self.name(context)
             let renew = try await body(LockTokenRequest.self, request)
             guard let ttl = renew.ttlMs, ttl > 0 else { throw APIError.badRequest("field 'ttlMs': required, at least 1") }
-            let (result, _) = try await applied(.lockRenew(name: name, holder: renew.holder, token: renew.token, ttlMilliseconds: ttl))
+            let (result, _) = try await appliedWithResult(.lockRenew(name: name, holder: renew.holder, token: renew.token, ttlMilliseconds: ttl))
             guard case .lock(let grant) = result else { throw Self.unexpected(result) }
             return LockRenewReply(renewed: grant != nil, token: renew.token, expiresAtMs: grant?.expiresAt)
         }
         router.post("/v1/locks/:name/release") { request, context -> LockReleaseReply in
             let name = try Self.name(context)
             let release = try await body(LockTokenRequest.self, request)
-            let (result, _) = try await applied(.lockRelease(name: name, holder: release.holder, token: release.token))
+            let (result, _) = try await appliedWithResult(.lockRelease(name: name, holder: release.holder, token: release.token))
             guard case .lockReleased(let freed) = result else { throw Self.unexpected(result) }
             return LockReleaseReply(released: freed)
         }
@@ -57,7 +57,7 @@ extension ConsensusAPI {
         router.post("/v1/counters/:name/add") { request, context -> CounterReply in
             let name = try Self.name(context)
             let add = try await body(CounterAddRequest.self, request)
-            let (result, _) = try await applied(.counterAdd(name: name, delta: add.delta))
+            let (result, _) = try await appliedWithResult(.counterAdd(name: name, delta: add.delta))
             guard case .counter(let values) = result, let value = values[name] else { throw Self.unexpected(result) }
             return CounterReply(name: name, value: value)
         }

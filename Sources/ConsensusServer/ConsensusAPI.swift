@@ -62,13 +62,21 @@ public struct ConsensusAPI: Sendable {
         do { return try await operation() } catch { throw APIError(error) }
     }
 
-    /// Submits `operation` and returns its result once applied, or throws the refusal.
-    func applied(_ operation: StoreOperation) async throws(APIError) -> (result: OperationResult, index: UInt64) {
+    /// Submits `operation` and returns its result once applied, or throws the refusal. (With
+    /// simple_majority, an accepted put or delete has no log index and no result.)
+    func applied(_ operation: StoreOperation) async throws(APIError) -> (result: OperationResult?, index: UInt64?) {
         let proposal = try await call { () async throws(ConsensusError) in try await node.submit(operation) }
-        guard let result = proposal.result, let index = proposal.index else {
+        guard proposal.accepted || proposal.result != nil else {
             throw APIError(code: proposal.errorCode ?? .rejected, message: proposal.error ?? "not applied")
         }
-        if case .rejected(let reason) = result { throw APIError(.conflict, code: "rejected", reason) }
+        if case .rejected(let reason) = proposal.result { throw APIError(.conflict, code: "rejected", reason) }
+        return (proposal.result, proposal.index)
+    }
+
+    /// ``applied(_:)`` for an operation whose result raft always gives.
+    func appliedWithResult(_ operation: StoreOperation) async throws(APIError) -> (result: OperationResult, index: UInt64) {
+        let (result, index) = try await applied(operation)
+        guard let result, let index else { throw APIError(.internalServerError, code: "internal", "no result for \(operation)") }
         return (result, index)
     }
 
@@ -82,7 +90,7 @@ public struct ConsensusAPI: Sendable {
         return name
     }
 
-    static func unexpected(_ result: OperationResult) -> APIError {
-        APIError(.internalServerError, code: "internal", "unexpected result \(result)")
+    static func unexpected(_ result: OperationResult?) -> APIError {
+        APIError(.internalServerError, code: "internal", "unexpected result \(result.map { "\($0)" } ?? "none")")
     }
 }

@@ -62,6 +62,8 @@ public struct NodeServer: Sendable {
             await transport.shutdown()
             throw NodeServerError("the member cannot start: \(error)")
         }
+        // After start: starting sets up the simple_majority rounds, and their policy with them.
+        if options.manualVotes { await node.setVotePolicy(.manual) }
         logger.info("member started", metadata: ["peers": "\(options.listen)", "api": "\(options.api)",
                                                   "mechanism": "\(options.configuration.mechanism)",
                                                   "data": "\(options.dataDirectory ?? "in memory")"])

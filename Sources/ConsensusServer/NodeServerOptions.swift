@@ -25,6 +25,9 @@ public struct NodeServerOptions: Sendable {
     public var apiToken: String?
     /// Exit when this process is gone (tests set it so that no node outlives them).
     public var parentPID: Int32?
+    /// simple_majority: vote on proposals by hand (`POST /v1/proposals/{id}/vote`) instead of
+    /// accepting every one.
+    public var manualVotes = false
 
     public init(id: String, listen: PeerAddress, api: PeerAddress, peers: [String: PeerAddress],
                 dataDirectory: String?, clusterID: String = "consensus", configuration: ConsensusConfiguration = .raft(),

@@ -159,6 +159,43 @@ struct NodeProcessTests {
         #expect(!watch.text.contains("other"), "the watch of 'color' saw another key")
     }
 
+    @Test("simple_majority as processes: a proposal waits for manual votes cast over the API and is accepted on every member; a member cut off by the admin partition gets its proposal refused; healing restores it")
+    func simpleMajority() async throws {
+        let ids = ["s1", "s2", "s3"]
+        let cluster = try NodeProcesses(ids: ids, extraArguments: ["--mechanism", "simple_majority", "--vote-policy", "manual", "--timeout", "3s"])
+        defer { cluster.stopAll() }
+        for id in ids { try cluster.start(id) }
+        #expect(await cluster.eventually { await cluster.call("s1", "GET", "/v1/status")?.status == 200 })
+
+        async let proposed = cluster.call("s1", "POST", "/v1/proposals", #"{"key": "plan", "value": "attack"}"#)
+        var proposalID: String?
+        #expect(await cluster.eventually {
+            guard let pending = await cluster.call("s2", "GET", "/v1/proposals")?.json["pending"] as? [[String: Any]] else { return false }
+            proposalID = pending.first?["proposalId"] as? String
+            return proposalID != nil
+        }, "s2 never saw the proposal pending")
+        let id = try #require(proposalID)
+        for voter in ["s1", "s2"] {
+            let vote = await cluster.call(voter, "POST", "/v1/proposals/\(id)/vote", #"{"accept": true}"#)
+            #expect(vote?.status == 200, "\(voter): \(String(describing: vote?.json))")
+        }
+        let result = try #require(await proposed)
+        #expect(result.json["accepted"] as? Bool == true, "\(result.json)")
+        #expect(result.json["quorumRequired"] as? Int == 2)
+        for member in ids {
+            #expect(await cluster.eventually { await cluster.call(member, "GET", "/v1/kv/plan?consistency=local")?.json["value"] as? String == "attack" })
+        }
+
+        // Cut s3 off: its proposal cannot gather a quorum and is refused, and applied nowhere.
+        #expect(await cluster.call("s3", "POST", "/v1/admin/partition", #"{"drop": ["s1", "s2"]}"#)?.status == 200)
+        let alone = await cluster.call("s3", "POST", "/v1/proposals", #"{"key": "plan", "value": "retreat"}"#)
+        #expect(alone?.json["accepted"] as? Bool == false, "\(String(describing: alone?.json))")
+        #expect(await cluster.call("s3", "DELETE", "/v1/admin/partition")?.status == 200)
+        for member in ids {
+            #expect(await cluster.call(member, "GET", "/v1/kv/plan?consistency=local")?.json["value"] as? String == "attack")
+        }
+    }
+
     @Test("Hostile input: random bytes and an oversized frame to the peer port, malformed JSON to the API: the member keeps serving and logs why")
     func hostileInput() async throws {
         let cluster = try NodeProcesses(ids: ["h1"])

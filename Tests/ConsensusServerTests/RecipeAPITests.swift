@@ -93,3 +93,22 @@ struct RecipeAPITests {
         }
     }
 }
+
+extension RecipeAPITests {
+    @Test("simple_majority: PUT and a local GET work (no log, so no revision); CAS and locks are refused as unsupported")
+    func simpleMajorityKeyValue() async throws {
+        var configuration = ConsensusConfiguration.simpleMajority(timeout: .seconds(10), quorum: 0.51)
+        configuration.heartbeatInterval = .milliseconds(10)
+        try await withCluster(configuration: configuration) { cluster in
+            let node = await cluster.nodes[0]
+            try await withAPI(node) { api in
+                let put = try await api.call(.put, "/v1/kv/mood", #"{"value": "calm"}"#)
+                #expect(put.status == .ok, "\(put.text)")
+                let read = try await api.call(.get, "/v1/kv/mood?consistency=local")
+                #expect(read["value"] as? String == "calm", "\(read.text)")
+                let cas = try await api.call(.post, "/v1/kv/mood/cas", #"{"expected": "calm", "value": "angry"}"#)
+                #expect(cas["code"] as? String == "unsupported", "\(cas.text)")
+            }
+        }
+    }
+}
