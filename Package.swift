@@ -8,6 +8,10 @@ let package = Package(
         .library(name: "Consensus", targets: ["Consensus"]),
         .library(name: "ConsensusTesting", targets: ["ConsensusTesting"]),
         .library(name: "ConsensusRecipes", targets: ["ConsensusRecipes"]),
+        // PeerMessage and its wire encoding, for embedders that carry messages between processes
+        // with setMessageSender / handleMessage over a transport of their own.
+        .library(name: "ConsensusNetwork", targets: ["ConsensusNetwork"]),
+        .library(name: "ConsensusWire", targets: ["ConsensusWire"]),
         .library(name: "ConsensusServer", targets: ["ConsensusServer"]),
         .library(name: "ConsensusTCP", targets: ["ConsensusTCP"]),
         .executable(name: "consensus", targets: ["consensus"]),
