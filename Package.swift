@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Consensus", "ConsensusRecipes", "ConsensusTCP", "ConsensusStorage", "ConsensusNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

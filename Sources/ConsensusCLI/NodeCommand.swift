@@ -91,6 +91,9 @@ struct NodeCommand: AsyncParsableCommand {
         guard PeerAddress(api) != nil else { throw ValidationError("--api: '\(api)' is not host:port, e.g. 127.0.0.1:8001") }
         let members = try parsedPeers()
         if !join && members[id] == nil { throw ValidationError("--peers must include this member ('\(id)=\(listen)')") }
+        if let own = members[id], own != PeerAddress(listen) {
+            throw ValidationError("--peers says \(id) is at \(own), but --listen is \(listen): make them the same")
+        }
         if dataDirectory == nil && !inMemory { throw ValidationError("--data-dir DIR is required (or --in-memory, which keeps nothing)") }
         if dataDirectory != nil && inMemory { throw ValidationError("--data-dir and --in-memory exclude each other: choose one") }
         guard ["raft", "simple_majority"].contains(mechanism) else { throw ValidationError("--mechanism: 'raft' or 'simple_majority', not '\(mechanism)'") }
@@ -106,6 +109,7 @@ struct NodeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: one of trace, debug, info, notice, warning, error, critical") }
         if clusterSecret != nil && clusterSecretFile != nil { throw ValidationError("--cluster-secret and --cluster-secret-file exclude each other") }
         if clusterSecret == "" { throw ValidationError("--cluster-secret: must not be empty") }
+        if apiToken == "" { throw ValidationError("--api-token: must not be empty") }
         if apiToken != nil && apiTokenFile != nil { throw ValidationError("--api-token and --api-token-file exclude each other") }
         do { try configuration().validate() } catch { throw ValidationError("\(error)") }
     }

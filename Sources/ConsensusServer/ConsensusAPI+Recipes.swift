@@ -3,11 +3,21 @@ import ConsensusRecipes
 import Hummingbird
 
 extension ConsensusAPI {
+    /// The longest lock TTL the API accepts: a year.
+    static let ttlMillisecondsMax: Int64 = 365 * 24 * 3_600_000
+    /// The longest wait for a lock the API accepts: ten minutes (a request holds a connection).
+    static let waitMillisecondsMax: Int64 = 600_000
+
     func addLockRoutes(to router: Router<BasicRequestContext>) {
         router.post("/v1/locks/:name/acquire") { request, context -> LockReply in
             let name = try Self.name(context)
             let acquire = try await body(LockAcquireRequest.self, request)
-            guard acquire.ttlMs > 0 else { throw APIError.badRequest("field 'ttlMs': must be at least 1") }
+            guard (1...Self.ttlMillisecondsMax).contains(acquire.ttlMs) else {
+                throw APIError.badRequest("field 'ttlMs': from 1 to \(Self.ttlMillisecondsMax) (a year)")
+            }
+            if let wait = acquire.waitMs, !(0...Self.waitMillisecondsMax).contains(wait) {
+                throw APIError.badRequest("field 'waitMs': from 0 to \(Self.waitMillisecondsMax) (ten minutes)")
+            }
             if let wait = acquire.waitMs, wait > 0 {
                 // Waiting: the recipe retries with backoff and releases grants that came too late.
                 let lock = DistributedLock(name, holder: acquire.holder, on: node)
@@ -26,7 +36,9 @@ extension ConsensusAPI {
         router.post("/v1/locks/:name/renew") { request, context -> LockRenewReply in
             let name = try Self.name(context)
             let renew = try await body(LockTokenRequest.self, request)
-            guard let ttl = renew.ttlMs, ttl > 0 else { throw APIError.badRequest("field 'ttlMs': required, at least 1") }
+            guard let ttl = renew.ttlMs, (1...Self.ttlMillisecondsMax).contains(ttl) else {
+                throw APIError.badRequest("field 'ttlMs': required, from 1 to \(Self.ttlMillisecondsMax) (a year)")
+            }
             let (result, _) = try await appliedWithResult(.lockRenew(name: name, holder: renew.holder, token: renew.token, ttlMilliseconds: ttl))
             guard case .lock(let grant) = result else { throw Self.unexpected(result) }
             return LockRenewReply(renewed: grant != nil, token: renew.token, expiresAtMs: grant?.expiresAt)
@@ -50,7 +62,12 @@ extension ConsensusAPI {
         router.post("/v1/counters/batch") { request, _ -> CounterBatchReply in
             let batch = try await body(CounterBatchRequest.self, request)
             guard !batch.ops.isEmpty else { throw APIError.badRequest("field 'ops': at least one operation") }
-            let deltas = batch.ops.reduce(into: [String: Int64]()) { $0[$1.name, default: 0] &+= $1.delta }
+            var deltas: [String: Int64] = [:]
+            for op in batch.ops {
+                let (sum, overflow) = deltas[op.name, default: 0].addingReportingOverflow(op.delta)
+                guard !overflow else { throw APIError.badRequest("field 'ops': the deltas of '\(op.name)' overflow a 64-bit integer") }
+                deltas[op.name] = sum
+            }
             let values = try await recipe { () async throws(RecipeError) in try await AtomicCounter.batch(deltas, on: node) }
             return CounterBatchReply(values: values)
         }

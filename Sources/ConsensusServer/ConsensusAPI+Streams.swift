@@ -1,6 +1,7 @@
 import Consensus
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 extension ConsensusAPI {
     func addStreamRoutes(to router: Router<BasicRequestContext>) {
@@ -16,6 +17,8 @@ extension ConsensusAPI {
         router.get("/v1/watch/:key") { request, context -> Response in
             let key = try Self.key(context)
             let prefix = request.uri.queryParameters.get("prefix") == "true"
+            // Subscribed before the applied index is read: no change falls between the two.
+            let events = node.events
             if let from = request.uri.queryParameters.get("fromRevision") {
                 guard let revision = UInt64(from) else { throw APIError.badRequest("fromRevision must be a revision number, not '\(from)'") }
                 let applied = await node.debugState.appliedIndex
@@ -24,7 +27,6 @@ extension ConsensusAPI {
                                    "this member keeps no history of changes up to revision \(applied): read the key, then watch from revision \(applied + 1)")
                 }
             }
-            let events = node.events
             let node = self.node
             return Self.serverSentEvents { send in
                 for await event in events {
@@ -37,7 +39,11 @@ extension ConsensusAPI {
         }
     }
 
-    /// A `text/event-stream` response: each value sent becomes one `data:` line of JSON.
+    /// A `text/event-stream` response: each value sent becomes one `data:` line of JSON. A comment
+    /// line every 15 s keeps the connection checked (a client that left is noticed when a write
+    /// fails), and a graceful shutdown ends the stream.
+    static let keepAliveInterval: Duration = .seconds(15)
+
     static func serverSentEvents(
         _ produce: @escaping @Sendable (_ send: @Sendable (any Encodable) async throws -> Void) async throws -> Void
     ) -> Response {
@@ -51,14 +57,31 @@ extension ConsensusAPI {
             let producer = Task {
                 try? await produce { value in
                     let json = try encoder.encode(value)
-                    stream.continuation.yield(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n"))
+                    if case .dropped = stream.continuation.yield(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n")) {
+                        // Too far behind: end the stream rather than skip changes silently.
+                        stream.continuation.finish()
+                    }
                 }
                 stream.continuation.finish()
             }
-            defer { producer.cancel() }
+            let keepAlive = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: keepAliveInterval)
+                    stream.continuation.yield(ByteBuffer(string: ": ping\n\n"))
+                }
+            }
+            defer {
+                producer.cancel()
+                keepAlive.cancel()
+            }
             // A comment line first, so that the client sees the stream open at once.
             try await writer.write(ByteBuffer(string: ": streaming\n\n"))
-            for await buffer in stream.stream { try await writer.write(buffer) }
+            let continuation = stream.continuation
+            try await withGracefulShutdownHandler {
+                for await buffer in stream.stream { try await writer.write(buffer) }
+            } onGracefulShutdown: {
+                continuation.finish()
+            }
             try await writer.finish(nil)
         })
     }

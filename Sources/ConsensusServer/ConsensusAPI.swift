@@ -52,9 +52,21 @@ public struct ConsensusAPI: Sendable {
         try await JSONBody.decode(type, from: request, limit: bodyBytesMax)
     }
 
-    /// Runs a node call, turning its typed error into the API's.
+    /// Runs a node call, turning its typed error into the API's. A member that stops or halts on
+    /// a storage failure while the call is in flight may already have logged or forwarded the
+    /// write: that is `timeout` (unknown outcome), never a definite code. (A member that was not
+    /// running when the call came sent nothing: `stopped`.)
     func call<T>(_ operation: () async throws(ConsensusError) -> T) async throws(APIError) -> T {
-        do { return try await operation() } catch { throw APIError(error) }
+        let wasRunning = await node.isRunning
+        do {
+            return try await operation()
+        } catch {
+            if wasRunning && (error.code == .stopped || error.code == .storage) {
+                throw APIError(.gatewayTimeout, code: "timeout",
+                               "the member stopped while the request was in flight (\(error)); the change may or may not have been applied")
+            }
+            throw APIError(error)
+        }
     }
 
     /// Runs a recipe, turning its typed error into the API's.
@@ -67,7 +79,8 @@ public struct ConsensusAPI: Sendable {
     func applied(_ operation: StoreOperation) async throws(APIError) -> (result: OperationResult?, index: UInt64?) {
         let proposal = try await call { () async throws(ConsensusError) in try await node.submit(operation) }
         guard proposal.accepted || proposal.result != nil else {
-            throw APIError(code: proposal.errorCode ?? .rejected, message: proposal.error ?? "not applied")
+            // No code: unknown, so timeout (never a promise it was not applied).
+            throw APIError(code: proposal.errorCode ?? .timeout, message: proposal.error ?? "no answer")
         }
         if case .rejected(let reason) = proposal.result { throw APIError(.conflict, code: "rejected", reason) }
         return (proposal.result, proposal.index)
@@ -90,7 +103,9 @@ public struct ConsensusAPI: Sendable {
         return name
     }
 
+    /// A result of the wrong kind: a bug, after the change may have been applied, so `timeout`.
     static func unexpected(_ result: OperationResult?) -> APIError {
-        APIError(.internalServerError, code: "internal", "unexpected result \(result.map { "\($0)" } ?? "none")")
+        APIError(.gatewayTimeout, code: "timeout",
+                 "unexpected result \(result.map { "\($0)" } ?? "none"); the change may have been applied")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reading a JSON request body: bounded in size, and a decoding failure becomes a
 /// `bad_request` that names the field.
@@ -9,8 +10,12 @@ enum JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "payload_too_large", "the body is over \(limit) bytes")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "payload_too_large", "the body is over \(limit) bytes")
+        } catch {
+            throw APIError.badRequest("the body could not be read: \(error)")
         }
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("a JSON body is required") }
         do {

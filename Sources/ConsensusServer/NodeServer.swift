@@ -38,6 +38,7 @@ public struct NodeServer: Sendable {
         } else {
             storage = MemoryStorage()
         }
+        defer { (storage as? FileStorage)?.close() }
         let node = ConsensusTrait(nodeID: options.id, configuration: options.memberConfiguration, storage: storage)
         var transportConfiguration = TCPTransportConfiguration(
             nodeName: options.id, clusterID: options.clusterID, listenAddress: options.listen, members: options.peers,
@@ -75,12 +76,19 @@ public struct NodeServer: Sendable {
                               logger: Logger(label: "consensus.http"))
         let member = MemberService(node: node, transport: transport, peers: options.peers, parentPID: options.parentPID,
                                    logger: logger)
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: member), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        defer { (storage as? FileStorage)?.close() }
-        try await group.run()
+            logger: logger)
+        // A client that keeps a request open (a stream, a long lock wait) cannot hold the
+        // process up for longer than this.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            throw NodeServerError("stopped: \(error) (is the API address \(options.api) in use?)")
+        }
         logger.info("member stopped")
     }
 }
@@ -102,6 +110,7 @@ struct MemberService: Service {
 
     func run() async throws {
         var known = peers
+        var parentGone = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var current = peers
             for member in await node.nodes {
@@ -114,14 +123,15 @@ struct MemberService: Service {
             }
             if let parentPID, kill(parentPID, 0) != 0 {
                 logger.warning("the parent process \(parentPID) is gone: stopping")
+                parentGone = true
                 break
             }
             try? await gracefulShutdownWaitOrSleep(.milliseconds(500))
         }
         await node.stop()
         await transport.shutdown()
-        if !Task.isShuttingDownGracefully {
-            // The parent is gone: stop the whole process (the HTTP server with it).
+        if parentGone {
+            // Stop the whole process (the HTTP server with it).
             Foundation.exit(0)
         }
     }

@@ -104,8 +104,8 @@ final class NodeProcesses: @unchecked Sendable {
         URL(string: "http://127.0.0.1:\(lock.withLock { members[id]!.apiPort })\(path)")!
     }
 
-    /// One HTTP call: status 0 with code `connection_refused` when nothing was sent (the member is
-    /// down or not listening yet); `nil` when the request may have been sent but no answer came.
+    /// One HTTP call: status 0 with code `connection_refused` when the member is down or not
+    /// listening yet; `nil` when no answer came.
     func call(_ id: String, _ method: String, _ path: String, _ body: String? = nil) async -> (status: Int, json: [String: Any])? {
         var request = URLRequest(url: url(id, path))
         request.httpMethod = method
@@ -118,7 +118,8 @@ final class NodeProcesses: @unchecked Sendable {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch let error as URLError where error.code == .cannotConnectToHost {
-            // Nothing was sent: a member that is down. Said as a definite refusal.
+            // A member that is down (URLSession may still have written the request on a pooled
+            // connection before retrying, so this does not prove nothing was sent).
             return (0, ["code": "connection_refused"])
         } catch {
             return nil

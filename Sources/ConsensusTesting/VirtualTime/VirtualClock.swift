@@ -85,6 +85,17 @@ public final class VirtualClock: Clock, Sendable {
         }
     }
 
+    /// Resumes every sleeper with `CancellationError` (the test is over).
+    public func cancelAllSleepers() {
+        let all = state.withLock { s -> [CheckedContinuation<Void, any Error>] in
+            let all = s.sleepers.values.map(\.continuation)
+            for id in s.sleepers.keys { s.open.remove(id) }
+            s.sleepers = [:]
+            return all
+        }
+        for continuation in all { continuation.resume(throwing: CancellationError()) }
+    }
+
     /// Moves time to the earliest sleeper's deadline and wakes every sleeper due by then.
     /// - Returns: `false` if nobody sleeps (time stays).
     /// - Precondition: the deadline is within ``limit``; past it, the process stops with a

@@ -51,6 +51,9 @@ public final class VirtualTimeExecutor: TaskExecutor, SerialExecutor, @unchecked
         finished = true
         condition.signal()
         condition.unlock()
+        // Whatever still sleeps (a test that failed before stopping its cluster) is cancelled,
+        // rather than left suspended for the rest of the process.
+        clock.cancelAllSleepers()
     }
 
     private func run() {
@@ -80,8 +83,10 @@ public final class VirtualTimeExecutor: TaskExecutor, SerialExecutor, @unchecked
             let advanced = clock.advanceToNextDeadline()
             condition.lock()
             if !advanced && head >= jobs.count && !finished {
-                // Nobody sleeps: wait for work from outside (a thread pool, another test's task).
-                condition.wait()
+                // Nobody sleeps: wait for work from outside (a thread pool, another test's task),
+                // and look at the clock again now and then (a sleeper may have come from a thread
+                // of its own, which does not signal this executor).
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.01))
             }
         }
     }
