@@ -8,9 +8,9 @@ struct ReadmeExampleTests {
     func useItFromSwift() async throws {
         // --- README.md, "Use it from Swift" (keep in sync) ---
 
-        // Three members on an in-memory network, with fast timing for a demo.
-        let cluster = LocalCluster(size: 3, configuration: .raft(
-            heartbeatInterval: .milliseconds(20), electionTimeout: .milliseconds(150)...(.milliseconds(300))))
+        // Three members on an in-memory network (default timing: 100 ms heartbeats, elections
+        // after 1-2 s of silence), and a generous proposal timeout for a busy machine.
+        let cluster = LocalCluster(size: 3, configuration: .raft(timeout: .seconds(30)))
         try await cluster.start()
         let leader = try await cluster.waitForLeader()
         let node = await cluster.node("node-2")!            // any member: followers forward to the leader
