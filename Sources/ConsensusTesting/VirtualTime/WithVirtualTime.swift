@@ -35,3 +35,17 @@ public enum VirtualTime {
     /// the monotonic one elsewhere.
     public static var runtimeClock: RuntimeClock { clock.map { RuntimeClock($0) } ?? .continuous }
 }
+
+/// Runs `body` in real time on a thread of its own: the body, the actors it calls and the
+/// runtime's tasks all run there, so a CPU-bound test elsewhere in the process cannot starve it
+/// of Swift's shared threads (what made real-time cluster tests time out in loaded runs). For the
+/// few tests that must use real time (real files, the README's example as written).
+public func onDedicatedThread<T>(_ body: () async throws -> T) async throws -> T {
+    let executor = VirtualTimeExecutor(clock: nil)
+    defer { executor.finish() }
+    return try await RuntimeExecutor.$preferred.withValue(executor) {
+        try await withTaskExecutorPreference(executor) {
+            try await body()
+        }
+    }
+}
