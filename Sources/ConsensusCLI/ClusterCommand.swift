@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsensusServer
 import Foundation
 import Logging
 

@@ -1,3 +1,4 @@
+import ConsensusServer
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -202,22 +203,6 @@ final class ClusterLock {
     }
 
     deinit { close(fd) }  // closing releases the lock
-}
-
-/// What a member says about itself on GET /v1/status.
-struct MemberStatus: Decodable, Sendable {
-    struct Peer: Decodable, Sendable {
-        var id: String
-        var role: String
-        var reachable: Bool
-    }
-    var id: String
-    var role: String
-    var term: UInt64
-    var leader: String?
-    var commitIndex: UInt64
-    var appliedIndex: UInt64
-    var members: [Peer]
 }
 
 enum MemberAPI {

@@ -3,23 +3,6 @@ import Hummingbird
 
 // The JSON bodies of the HTTP API, one type per request and reply.
 
-struct StatusReply: ResponseEncodable {
-    struct Member: Codable {
-        var id: String
-        var address: String
-        var role: String
-        var reachable: Bool
-    }
-    var id: String
-    var role: String
-    var term: UInt64
-    var leader: String?
-    var commitIndex: UInt64
-    var appliedIndex: UInt64
-    var logLength: Int
-    var members: [Member]
-}
-
 struct KeyValueReply: ResponseEncodable {
     var key: String
     var value: ConsensusValue

@@ -3,13 +3,13 @@ import Hummingbird
 
 extension ConsensusAPI {
     func addStatusRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/status") { _, _ -> StatusReply in
+        router.get("/v1/status") { _, _ -> MemberStatus in
             let state = await node.debugState
             let members = await node.nodes.map { m in
-                StatusReply.Member(id: m.id, address: m.address, role: m.isLeader ? "leader" : m.membership.rawValue,
+                MemberStatus.Member(id: m.id, address: m.address, role: m.isLeader ? "leader" : m.membership.rawValue,
                                    reachable: m.isSelf || m.connected)
             }
-            return StatusReply(id: state.nodeID, role: state.role.rawValue, term: state.currentTerm, leader: state.leaderID,
+            return MemberStatus(id: state.nodeID, role: state.role.rawValue, term: state.currentTerm, leader: state.leaderID,
                                commitIndex: state.commitIndex, appliedIndex: state.appliedIndex,
                                logLength: state.logLength, members: members)
         }
