@@ -1,5 +1,6 @@
 import Consensus
 import Hummingbird
+import NIOCore
 
 extension ConsensusAPI {
     func addStatusRoutes(to router: Router<BasicRequestContext>) {
@@ -12,6 +13,11 @@ extension ConsensusAPI {
             return MemberStatus(id: state.nodeID, role: state.role.rawValue, term: state.currentTerm, leader: state.leaderID,
                                commitIndex: state.commitIndex, appliedIndex: state.appliedIndex,
                                logLength: state.logLength, members: members)
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let text = await metrics.scrape(node)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }
 

@@ -22,12 +22,17 @@ public struct ConsensusAPI: Sendable {
     public let bodyBytesMax: Int
     /// What `POST /v1/admin/partition` changes (`nil`: the endpoint answers `unsupported`).
     public let peerFilter: PeerFilter?
+    /// What `GET /metrics` serves. For the member's own counters (proposals, storage writes),
+    /// create the member with `metrics: metrics.factory`.
+    public let metrics: MemberMetrics
 
-    public init(node: ConsensusTrait, token: String? = nil, bodyBytesMax: Int = 1 << 20, peerFilter: PeerFilter? = nil) {
+    public init(node: ConsensusTrait, token: String? = nil, bodyBytesMax: Int = 1 << 20, peerFilter: PeerFilter? = nil,
+                metrics: MemberMetrics = MemberMetrics()) {
         self.node = node
         self.token = token
         self.bodyBytesMax = bodyBytesMax
         self.peerFilter = peerFilter
+        self.metrics = metrics
     }
 
     /// The routes, behind the JSON-error and (with a token) bearer-token middleware.
@@ -37,6 +42,7 @@ public struct ConsensusAPI: Sendable {
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         addStatusRoutes(to: router)
         addKeyValueRoutes(to: router)
+        addTransactionRoutes(to: router)
         addProposalRoutes(to: router)
         addLockRoutes(to: router)
         addCounterRoutes(to: router)

@@ -39,12 +39,14 @@ public struct NodeServer: Sendable {
             storage = MemoryStorage()
         }
         defer { (storage as? FileStorage)?.close() }
-        let node = ConsensusTrait(nodeID: options.id, configuration: options.memberConfiguration, storage: storage)
         var transportConfiguration = TCPTransportConfiguration(
             nodeName: options.id, clusterID: options.clusterID, listenAddress: options.listen, members: options.peers,
             secret: options.clusterSecret.map { ClusterSecret($0) })
         transportConfiguration.queueMax = 4096
         let transport = TCPTransport(configuration: transportConfiguration, logger: Logger(label: "consensus.tcp"))
+        let metrics = MemberMetrics(queueDepth: { peer in transport.queuedCount(for: peer) })
+        let node = ConsensusTrait(nodeID: options.id, configuration: options.memberConfiguration, storage: storage,
+                                  metrics: metrics.factory)
         let filter = PeerFilter()
         do {
             try await transport.start(
@@ -69,7 +71,7 @@ public struct NodeServer: Sendable {
                                                   "mechanism": "\(options.configuration.mechanism)",
                                                   "data": "\(options.dataDirectory ?? "in memory")"])
 
-        let api = ConsensusAPI(node: node, token: options.apiToken, peerFilter: filter)
+        let api = ConsensusAPI(node: node, token: options.apiToken, peerFilter: filter, metrics: metrics)
         let app = Application(router: api.router(),
                               configuration: .init(address: .hostname(options.api.host, port: options.api.port),
                                                    serverName: "consensus"),

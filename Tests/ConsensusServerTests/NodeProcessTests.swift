@@ -54,6 +54,37 @@ struct NodeProcessTests {
         }
     }
 
+    @Test("GET /metrics: Prometheus text with the leader's role and term, proposals by outcome, storage write (fsync) latency, peers reachable")
+    func metrics() async throws {
+        let ids = ["m1", "m2", "m3"]
+        let cluster = try NodeProcesses(ids: ids)
+        defer { cluster.stopAll() }
+        for id in ids { try cluster.start(id) }
+        #expect(await cluster.eventually { await cluster.leader(among: ids) != nil }, "no leader: \(cluster.log("m1"))")
+        let leader = try #require(await cluster.leader(among: ids))
+        for i in 0..<3 {
+            #expect(await cluster.call(leader, "PUT", "/v1/kv/m\(i)", #"{"value": \#(i)}"#)?.status == 200)
+        }
+        let text = try #require(await cluster.text(leader, "/metrics"))
+        /// The value of the sample whose name and labels start with `prefix`.
+        func sample(_ prefix: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(sample(#"consensus_role{member="\#(leader)",role="leader"}"#) == 1, "\(text)")
+        #expect(sample(#"consensus_role{member="\#(leader)",role="follower"}"#) == 0)
+        #expect((sample(#"consensus_term{member="\#(leader)"}"#) ?? 0) >= 1)
+        #expect((sample(#"consensus_commit_index{member="\#(leader)"}"#) ?? 0) >= 3)
+        #expect((sample(#"consensus_proposals_total{member="\#(leader)",outcome="accepted"}"#) ?? 0) >= 3, "\(text)")
+        #expect((sample(#"consensus_storage_write_duration_seconds_count{member="\#(leader)"}"#) ?? 0) >= 3, "\(text)")
+        for peer in ids where peer != leader {
+            #expect(text.contains(#"consensus_peer_queue_depth{member="\#(leader)",peer="\#(peer)"}"#), "\(text)")
+            #expect(await cluster.eventually {
+                let now = await cluster.text(leader, "/metrics") ?? ""
+                return now.contains(#"consensus_peer_reachable{member="\#(leader)",peer="\#(peer)"} 1"#)
+            }, "\(peer) never reported reachable")
+        }
+    }
+
     @Test("Admin partition: the isolated member answers no_quorum for writes and linearizable reads, and those writes never take effect; the majority serves; healing restores service")
     func adminPartition() async throws {
         let ids = ["p1", "p2", "p3"]

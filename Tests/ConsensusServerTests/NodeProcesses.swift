@@ -129,6 +129,15 @@ final class NodeProcesses: @unchecked Sendable {
         return (http.statusCode, json)
     }
 
+    /// A GET whose body is text (such as `/metrics`); `nil` when no answer came.
+    func text(_ id: String, _ path: String) async -> String? {
+        var request = URLRequest(url: url(id, path))
+        request.timeoutInterval = 30
+        guard let (data, response) = try? await URLSession.shared.data(for: request),
+              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Polls `condition` every 100 ms for up to `timeout` of real time.
     func eventually(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -1,6 +1,7 @@
 import ConsensusCore
 import ConsensusNetwork
 import ConsensusStorage
+import CoreMetrics
 
 /// One member of a consensus cluster: the lesson's `ConsensusTrait`, in Swift.
 ///
@@ -29,6 +30,7 @@ public actor ConsensusTrait {
     /// The clock that drives this member's ticks and deadlines (the recipes time their leases
     /// and back-offs on it too).
     public nonisolated let clock: RuntimeClock
+    let metrics: NodeMetrics
     var machine: NodeStateMachine
     var sender: (@Sendable (String, PeerMessage) -> Void)?
     var transport: (any PeerTransport)?
@@ -53,12 +55,15 @@ public actor ConsensusTrait {
     ///   - storage: where hard state, log and snapshots live (default: in memory).
     ///   - clock: the clock that drives ticks and deadlines (default: the monotonic
     ///     `ContinuousClock`; tests may pass a manual clock).
+    ///   - metrics: where proposals by outcome and storage write latency are reported
+    ///     (swift-metrics; default: the process's `MetricsSystem`, a no-op until bootstrapped).
     public init(nodeID: String, configuration: ConsensusConfiguration = .raft(), storage: any Storage = MemoryStorage(),
-                clock: any Clock<Duration> = ContinuousClock()) {
+                clock: any Clock<Duration> = ContinuousClock(), metrics: any MetricsFactory = MetricsSystem.factory) {
         self.nodeID = nodeID
         self.configuration = configuration
         self.storage = storage
         self.clock = RuntimeClock(clock)
+        self.metrics = NodeMetrics(nodeID: nodeID, factory: metrics)
         self.hub = EventHub(bufferMax: configuration.limits.eventBufferMax)
         self.machine = NodeStateMachine(nodeID: nodeID, configuration: configuration,
                                         seed: configuration.seed ?? UInt64.random(in: 1...UInt64.max))
@@ -84,7 +89,7 @@ public actor ConsensusTrait {
             }
         }
         generation += 1
-        let writer = StorageWriter(storage: storage)
+        let writer = StorageWriter(storage: storage, metrics: metrics)
         self.writer = writer
         let generation = self.generation
         writer.start { [weak self] outcome in await self?.storageDone(outcome, generation: generation) }
@@ -239,9 +244,11 @@ public actor ConsensusTrait {
     func call(_ request: NodeRequest) async -> Result<NodeResponse, ConsensusError> {
         nextRequest += 1
         let id = RequestID(nextRequest)
-        return await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             waiting[id] = continuation
             feed(.request(id, request))
         }
+        if case .propose = request { metrics.proposal(result) }
+        return result
     }
 }

@@ -1,7 +1,7 @@
 import ConsensusCore
 
 /// What a member is, as ``DebugState/role`` reports it.
-public enum NodeRole: String, Sendable, Hashable, CustomStringConvertible {
+public enum NodeRole: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case follower
     case preCandidate = "pre-candidate"
     case candidate

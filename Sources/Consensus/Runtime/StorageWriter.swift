@@ -1,4 +1,5 @@
 import ConsensusCore
+import CoreMetrics
 import ConsensusNetwork
 import ConsensusStorage
 import NIOPosix
@@ -20,26 +21,32 @@ final class StorageWriter: Sendable {
     }
 
     private let storage: any Storage
+    private let metrics: NodeMetrics
     private let jobs: AsyncStream<Job>
     private let continuation: AsyncStream<Job>.Continuation
     private let task = TaskBox()
 
-    init(storage: any Storage) {
+    init(storage: any Storage, metrics: NodeMetrics) {
         self.storage = storage
+        self.metrics = metrics
         (jobs, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     /// Starts writing; `report` hears the outcome of every job, in order. After a failure the
     /// remaining jobs are skipped (the member halts).
     func start(report: @escaping @Sendable (Outcome) async -> Void) {
-        let jobs = self.jobs, storage = self.storage
+        let jobs = self.jobs, storage = self.storage, metrics = self.metrics
         task.set(RuntimeExecutor.spawn {
             var failed = false
             for await job in jobs where !failed {
                 do {
                     switch job {
                     case .persist(let b):
-                        try await Self.run { try storage.persist(hardState: b.hardState, entries: b.entries, snapshot: b.snapshot) }
+                        // Timed on the real clock: this measures the disk (a metric), it decides nothing.
+                        let took = try await Self.run {
+                            try ContinuousClock().measure { try storage.persist(hardState: b.hardState, entries: b.entries, snapshot: b.snapshot) }
+                        }
+                        metrics.storageWrite(took)
                         await report(.persisted)
                     case .saveSnapshot(let s):
                         try await Self.run { try storage.saveSnapshot(s) }
