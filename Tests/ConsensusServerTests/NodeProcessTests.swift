@@ -131,13 +131,21 @@ struct NodeProcessTests {
         }
     }
 
-    @Test("Membership over the API: a fourth member started with --join is added, catches up and counts as a voter; a member is removed")
+    @Test("Membership over the API: a fourth member started with --join is added, catches up from a snapshot larger than a frame (the log was compacted: it can only come in chunks) and counts as a voter; a member is removed")
     func membership() async throws {
         let ids = ["m1", "m2", "m3"]
-        let cluster = try NodeProcesses(ids: ids)
+        let cluster = try NodeProcesses(ids: ids, extraArguments: ["--snapshot-interval", "10"])
         defer { cluster.stopAll() }
         for id in ids { try cluster.start(id) }
         #expect(await cluster.eventually { await cluster.leader(among: ids) != nil })
+        // 20 values of 300 KB of incompressible text: a snapshot of about 6 MB, over the 4 MiB
+        // frame limit.
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        for i in 0..<20 {
+            let filler = String((0..<300_000).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+            #expect(await cluster.call("m2", "PUT", "/v1/kv/big\(i)", #"{"value": "\#(filler)"}"#)?.status == 200)
+        }
         for i in 0..<20 {
             #expect(await cluster.call("m2", "PUT", "/v1/kv/before\(i)", #"{"value": \#(i)}"#)?.status == 200)
         }
@@ -145,11 +153,17 @@ struct NodeProcessTests {
         let address = try cluster.addJoiner("m4")
         try cluster.start("m4")
         let leader = try #require(await cluster.leader(among: ids))
+        // Compacted: the leader keeps fewer than the 40 entries written, so m4 needs a snapshot.
+        let logLength = await cluster.call(leader, "GET", "/v1/status")?.json["logLength"] as? Int
+        #expect((logLength ?? 40) < 40, "the leader's log was not compacted: \(String(describing: logLength))")
         let added = await cluster.call(leader, "POST", "/v1/members", #"{"id": "m4", "address": "\#(address)"}"#)
         #expect(added?.status == 200, "\(String(describing: added?.json))")
         #expect(await cluster.eventually {
             await cluster.call("m4", "GET", "/v1/kv/before19?consistency=local")?.json["value"] as? Int == 19
         }, "m4 never caught up: \(cluster.log("m4"))")
+        let snapshots = (try? FileManager.default.contentsOfDirectory(atPath: cluster.directory("m4") + "/snap")) ?? []
+        let sizes = snapshots.compactMap { try? FileManager.default.attributesOfItem(atPath: cluster.directory("m4") + "/snap/" + $0)[.size] as? Int }
+        #expect(sizes.contains { $0 > 4 << 20 }, "m4 holds no snapshot over a frame's size: \(snapshots) \(sizes)")
         // Promoted once caught up: the leader lists m4 as a voter, and writes through it go on.
         #expect(await cluster.eventually {
             guard let members = await cluster.call(leader, "GET", "/v1/status")?.json["members"] as? [[String: Any]] else { return false }
@@ -225,6 +239,40 @@ struct NodeProcessTests {
         for member in ids {
             #expect(await cluster.call(member, "GET", "/v1/kv/plan?consistency=local")?.json["value"] as? String == "attack")
         }
+    }
+
+    @Test("Hostile peers: a member started with the wrong cluster secret, then with the wrong cluster id, is refused (both sides log why, the secret never appears); the others serve; started right, it catches up")
+    func hostilePeers() async throws {
+        let ids = ["s1", "s2", "s3"]
+        let secret = "correct horse battery"
+        let cluster = try NodeProcesses(ids: ids, extraArguments: ["--cluster-id", "prod"])
+        defer { cluster.stopAll() }
+        try cluster.start("s1", extra: ["--cluster-secret", secret])
+        try cluster.start("s2", extra: ["--cluster-secret", secret])
+        try cluster.start("s3", extra: ["--cluster-secret", "hunter2"])
+        #expect(await cluster.eventually { await cluster.leader(among: ["s1", "s2"]) != nil }, "no leader: \(cluster.log("s1"))")
+        #expect(await cluster.call("s1", "PUT", "/v1/kv/k", #"{"value": 1}"#)?.status == 200)
+        #expect(await cluster.eventually(timeout: .seconds(30)) {
+            cluster.log("s1").contains("authenticationFailed") || cluster.log("s2").contains("authenticationFailed")
+        }, "the members never logged the refusal: \(cluster.log("s1"))")
+        #expect(await cluster.eventually(timeout: .seconds(30)) { cluster.log("s3").contains("authenticationFailed") })
+        // The impostor never hears of the leader or the write.
+        #expect(await cluster.call("s3", "GET", "/v1/kv/k?consistency=local")?.status == 404)
+        #expect(await cluster.call("s3", "GET", "/v1/status")?.json["leader"] == nil)
+
+        cluster.kill9("s3")
+        try cluster.start("s3", extra: ["--cluster-secret", secret, "--cluster-id", "staging"])
+        #expect(await cluster.eventually(timeout: .seconds(30)) { cluster.log("s3").contains("wrongCluster") },
+                "s3 never logged the refusal: \(cluster.log("s3"))")
+        #expect(await cluster.call("s3", "GET", "/v1/kv/k?consistency=local")?.status == 404)
+        #expect(await cluster.call("s2", "PUT", "/v1/kv/k", #"{"value": 2}"#)?.status == 200, "the majority stopped serving")
+
+        cluster.kill9("s3")
+        try cluster.start("s3", extra: ["--cluster-secret", secret])
+        #expect(await cluster.eventually {
+            await cluster.call("s3", "GET", "/v1/kv/k?consistency=local")?.json["value"] as? Int == 2
+        }, "s3 never caught up: \(cluster.log("s3"))")
+        for id in ids { #expect(!cluster.log(id).contains(secret) && !cluster.log(id).contains("hunter2")) }
     }
 
     @Test("Hostile input: random bytes and an oversized frame to the peer port, malformed JSON to the API: the member keeps serving and logs why")

@@ -14,6 +14,20 @@ final class NodeProcesses: @unchecked Sendable {
         var apiPort: Int
         var directory: String
         var process: Process?
+        var peerHost = "127.0.0.1"
+        var apiHost = "127.0.0.1"
+        /// A network namespace to run the member in (`ip netns exec`), if any.
+        var namespace: String?
+    }
+
+    /// Where a member runs: its peer and API addresses, and its network namespace.
+    struct Placement {
+        var id: String
+        var peerHost: String
+        var peerPort: Int
+        var apiHost: String
+        var apiPort: Int
+        var namespace: String?
     }
 
     private let lock = NSLock()
@@ -42,6 +56,18 @@ final class NodeProcesses: @unchecked Sendable {
         self.extraArguments = extraArguments
     }
 
+    /// Members placed by the caller (for example one per network namespace).
+    init(placements: [Placement], extraArguments: [String] = []) throws {
+        root = NSTemporaryDirectory() + "consensus-nodes-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for p in placements {
+            members[p.id] = Member(id: p.id, peerPort: p.peerPort, apiPort: p.apiPort, directory: root + "/" + p.id,
+                                   peerHost: p.peerHost, apiHost: p.apiHost, namespace: p.namespace)
+        }
+        peers = placements.map { "\($0.id)=\($0.peerHost):\($0.peerPort)" }.joined(separator: ",")
+        self.extraArguments = extraArguments
+    }
+
     deinit { stopAll() }
 
     /// Adds a member that joins the running cluster (`--join`): it waits to be added through the
@@ -56,19 +82,26 @@ final class NodeProcesses: @unchecked Sendable {
         return "127.0.0.1:\(member.peerPort)"
     }
 
-    /// Starts (or restarts) a member on its data directory.
-    func start(_ id: String) throws {
+    /// Starts (or restarts) a member on its data directory, with `extra` arguments of its own.
+    func start(_ id: String, extra: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw NodeProcessError("no consensus executable at \(Self.executable): build it first (swift build)")
         }
         let (m, peers) = lock.withLock { (members[id]!, self.peers) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["node", "--id", id, "--listen", "127.0.0.1:\(m.peerPort)", "--api", "127.0.0.1:\(m.apiPort)",
-                             "--peers", peers, "--data-dir", m.directory, "--heartbeat", "50ms",
-                             "--election-timeout", "500ms-1000ms", "--log-level", "warning",
-                             "--exit-with-parent", "\(getpid())"] + extraArguments
+        let arguments = ["node", "--id", id, "--listen", "\(m.peerHost):\(m.peerPort)", "--api", "\(m.apiHost):\(m.apiPort)",
+                         "--peers", peers, "--data-dir", m.directory, "--heartbeat", "50ms",
+                         "--election-timeout", "500ms-1000ms", "--log-level", "warning",
+                         "--exit-with-parent", "\(getpid())"] + extraArguments + extra
             + (lock.withLock { joiners.contains(id) } ? ["--join"] : [])
+        if let namespace = m.namespace {
+            // `ip netns exec` enters the namespace and execs the member: the PID is the member's.
+            process.executableURL = URL(fileURLWithPath: NetworkNamespaces.ip)
+            process.arguments = ["netns", "exec", namespace, Self.executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = arguments
+        }
         let log = FileHandle(forWritingAtPath: logPath(id)) ?? {
             FileManager.default.createFile(atPath: logPath(id), contents: nil)
             return FileHandle(forWritingAtPath: logPath(id))!
@@ -79,6 +112,9 @@ final class NodeProcesses: @unchecked Sendable {
         try process.run()
         lock.withLock { members[id]!.process = process }
     }
+
+    /// A member's data directory.
+    func directory(_ id: String) -> String { lock.withLock { members[id]!.directory } }
 
     func logPath(_ id: String) -> String { root + "/" + id + ".log" }
 
@@ -101,7 +137,8 @@ final class NodeProcesses: @unchecked Sendable {
     }
 
     func url(_ id: String, _ path: String) -> URL {
-        URL(string: "http://127.0.0.1:\(lock.withLock { members[id]!.apiPort })\(path)")!
+        let m = lock.withLock { members[id]! }
+        return URL(string: "http://\(m.apiHost):\(m.apiPort)\(path)")!
     }
 
     /// One HTTP call: status 0 with code `connection_refused` when the member is down or not
