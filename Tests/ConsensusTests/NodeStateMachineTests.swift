@@ -685,6 +685,17 @@ struct NodeStateMachineTests {
         #expect(h.queue.isEmpty)
     }
 
+    @Test("Authenticated senders (issue 12): a Raft message whose author is not the member it came from is dropped: no vote, no step-down, nothing sent")
+    func spoofedAuthorDropped() throws {
+        let h = raftCluster()
+        // n2 delivers a vote request that claims to come from n3, in a much later term.
+        let forged = Message(from: NodeInfo.numericID("n3"), to: NodeInfo.numericID("n1"), term: 99,
+                             kind: .vote(lastIndex: 1_000, lastTerm: 98, leadershipTransfer: true))
+        #expect(lines(h.feed("n1", .message(from: "n2", .raft(forged)))).isEmpty)
+        // The same message from its real author is heard (n1 steps down to term 99).
+        #expect(!lines(h.feed("n1", .message(from: "n3", .raft(forged)))).isEmpty)
+    }
+
     @Test("Reserved keys: member records are replicated but never appear in events or in keys(withPrefix:)")
     func memberRecordsHidden() throws {
         let (h, _) = clusterWithJoiner()

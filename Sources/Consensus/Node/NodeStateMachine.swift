@@ -321,7 +321,9 @@ public struct NodeStateMachine: Sendable {
         heard(from: peer)
         switch message {
         case .raft(let m):
-            guard raft != nil, m.to == numericID else { return }
+            // A message is from whoever sent it: one that names another member as its author
+            // (a confused or malicious peer) is dropped, never attributed to that member.
+            guard raft != nil, m.to == numericID, m.from == peer else { return }
             if case .vote = m.kind { emit(.voteRequested(from: from, term: m.term)) }
             raft!.step(m)
         case let .forward(bytes, hops):
