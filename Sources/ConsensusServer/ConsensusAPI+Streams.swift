@@ -13,27 +13,44 @@ extension ConsensusAPI {
                 for await event in events { try await send(EventJSON(event, member: member)) }
             }
         }
-        // Changes of one key (or, with ?prefix=true, of every key under it).
+        // Changes of one key (or, with ?prefix=true, of every key under it), each with the
+        // revision that made it; ?fromRevision=N replays the retained changes from N first.
         router.get("/v1/watch/:key") { request, context -> Response in
             let key = try Self.key(context)
             let prefix = request.uri.queryParameters.get("prefix") == "true"
-            // Subscribed before the applied index is read: no change falls between the two.
-            let events = node.events
-            if let from = request.uri.queryParameters.get("fromRevision") {
-                guard let revision = UInt64(from) else { throw APIError.badRequest("fromRevision must be a revision number, not '\(from)'") }
-                let applied = await node.debugState.appliedIndex
-                if revision <= applied {
-                    throw APIError(.gone, code: "compacted",
-                                   "this member keeps no history of changes up to revision \(applied): read the key, then watch from revision \(applied + 1)")
+            let matches: @Sendable (String) -> Bool = { changed in prefix ? changed.hasPrefix(key) : changed == key }
+            var from: UInt64?
+            if let text = request.uri.queryParameters.get("fromRevision") {
+                guard let revision = UInt64(text), revision >= 1 else {
+                    throw APIError.badRequest("fromRevision must be a revision number (1 or more), not '\(text)'")
+                }
+                from = revision
+            }
+            guard node.configuration.mechanism == .raft else {
+                if from != nil { throw APIError.badRequest("simple_majority keeps no log, so changes have no revision: watch without fromRevision") }
+                let events = node.events
+                return Self.serverSentEvents { send in
+                    for await event in events {
+                        guard case let .stateChanged(changed, newValue, _) = event, matches(changed) else { continue }
+                        try await send(WatchJSON(key: changed, value: newValue, deleted: newValue == nil, revision: nil))
+                    }
                 }
             }
-            let node = self.node
+            let feed: ChangeFeed
+            switch await node.changes(fromRevision: from) {
+            case .success(let f): feed = f
+            case .failure(let compacted):
+                let applied = await node.debugState.appliedIndex
+                throw APIError(.gone, code: "compacted",
+                               "\(compacted); the oldest revision a watch can start from is \(compacted.firstRetained): or read the key, then watch from revision \(applied + 1)")
+            }
+            let first = from ?? 0
             return Self.serverSentEvents { send in
-                for await event in events {
-                    guard case let .stateChanged(changed, newValue, _) = event,
-                          prefix ? changed.hasPrefix(key) : changed == key else { continue }
-                    let revision = await node.versioned(changed)?.revision
-                    try await send(WatchJSON(key: changed, value: newValue, deleted: newValue == nil, revision: revision))
+                for change in feed.replay where matches(change.key) {
+                    try await send(WatchJSON(key: change.key, value: change.value, deleted: change.value == nil, revision: change.revision))
+                }
+                for await change in feed.live where change.revision >= first && matches(change.key) {
+                    try await send(WatchJSON(key: change.key, value: change.value, deleted: change.value == nil, revision: change.revision))
                 }
             }
         }

@@ -49,7 +49,6 @@ struct WatchJSON: Encodable {
     var key: String
     var value: ConsensusValue?
     var deleted: Bool
-    /// The key's revision when the change was read on this member (a later change may already
-    /// have been applied; each change still comes as its own event).
+    /// The log index of the entry that made the change (absent with simple_majority: no log).
     var revision: UInt64?
 }

@@ -23,6 +23,9 @@ public struct NodeLimits: Sendable, Hashable {
     /// ``ConsensusTrait/subscribe(_:)``. A subscriber that falls further behind loses the
     /// oldest events (and ``ConsensusTrait/droppedEvents`` counts them).
     public var eventBufferMax = 10_000
+    /// Changes of user keys kept for watches from a past revision (raft). A watch from a
+    /// revision older than those kept is refused (`compacted`), never answered with a gap.
+    public var changeHistoryMax = 10_000
 
     public init() {}
 
@@ -31,7 +34,7 @@ public struct NodeLimits: Sendable, Hashable {
         let fields = [("pendingProposalsMax", pendingProposalsMax), ("pendingReadsMax", pendingReadsMax),
                       ("majorityRoundsMax", majorityRoundsMax), ("batchEntriesMax", batchEntriesMax),
                       ("forwardHopsMax", forwardHopsMax), ("deferredInputsMax", deferredInputsMax),
-                      ("eventBufferMax", eventBufferMax)]
+                      ("eventBufferMax", eventBufferMax), ("changeHistoryMax", changeHistoryMax)]
         for (name, value) in fields where value < 1 { return (name, "must be at least 1 (got \(value))") }
         if UInt64(pendingProposalsMax) > ProposalWindow.capacity {
             return ("pendingProposalsMax", "must be at most \(ProposalWindow.capacity), the exactly-once window of each member (got \(pendingProposalsMax))")

@@ -112,6 +112,7 @@ extension NodeStateMachine {
                 if before != after { emit(.stateChanged(key: key, newValue: after, oldValue: before)) }
             }
             lastSnapshotIndex = snapshot.metadata.index
+            history.reset(after: snapshot.metadata.index)
             learnMembers()
         } catch {
             halt(.storage("received a snapshot that cannot be decoded: \(error)"))
@@ -139,6 +140,7 @@ extension NodeStateMachine {
         }
         let (result, changes) = store.apply(command, at: entry.index)
         for c in changes where !MemberRecords.isReserved(c.key) {
+            history.record(KeyChange(key: c.key, value: c.new, revision: entry.index))
             emit(.stateChanged(key: c.key, newValue: c.new, oldValue: c.old))
         }
         if case let .put(key, value) = command.operation, MemberRecords.isReserved(key) { remember(value) }

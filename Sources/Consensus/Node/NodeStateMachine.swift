@@ -42,6 +42,8 @@ public struct NodeStateMachine: Sendable {
     var majority: MajorityMachine?
     /// The replicated key-value state machine (raft).
     public internal(set) var store = KeyValueStore()
+    /// The latest changes of user keys, for watches from a past revision.
+    var history: ChangeHistory
     /// Why the member halted, if it did.
     public internal(set) var failure: ConsensusError?
 
@@ -92,6 +94,7 @@ public struct NodeStateMachine: Sendable {
         self.configuration = configuration
         self.seed = seed == 0 ? 1 : seed
         self.session = 0
+        self.history = ChangeHistory(capacity: configuration.limits.changeHistoryMax)
         self.directory[numericID] = NodeInfo(id: nodeID)
     }
 
@@ -218,6 +221,7 @@ public struct NodeStateMachine: Sendable {
             return
         }
         lastSnapshotIndex = state.snapshot.metadata.index
+        history.reset(after: state.snapshot.metadata.index)
         raft = Raft(id: numericID, options: configuration.raftOptions, storage: state, random: SplitMix64(seed: rng.next()))
         leaderClock.follow()
         learnMembers()

@@ -42,6 +42,10 @@ public actor ConsensusTrait {
     /// the next run's.
     var generation: UInt64 = 0
     var nextRequest: UInt64 = 0
+    /// How many of the machine's recorded changes the watchers have been given.
+    var publishedChanges: UInt64 = 0
+    /// The latest revision the watchers were given.
+    var publishedRevision: UInt64 = 0
     var waiting: [RequestID: CheckedContinuation<Result<NodeResponse, ConsensusError>, Never>] = [:]
 
     /// Set when storage failed: the node stopped and says why.
@@ -167,6 +171,7 @@ public actor ConsensusTrait {
             let next = inputs.removeFirst()
             inputs += perform(machine.handle(next, at: clock.now()))
         }
+        publishChanges()
     }
 
     /// Performs directives, in order. The only place the shell acts; it decides nothing.

@@ -9,6 +9,7 @@ final class EventHub: Sendable {
     }
 
     private let listeners = Mutex<(next: Int, all: [Int: Listener])>((0, [:]))
+    private let changeListeners = Mutex<(next: Int, all: [Int: AsyncStream<KeyChange>.Continuation])>((0, [:]))
     private let droppedCount = Mutex(0)
     /// Events buffered per subscriber; beyond it the oldest are dropped (and counted).
     let bufferMax: Int
@@ -57,6 +58,38 @@ final class EventHub: Sendable {
         for l in all {
             l.events?.finish()
             l.values?.finish()
+        }
+        let watchers = changeListeners.withLock { c in
+            defer { c.all = [:] }
+            return Array(c.all.values)
+        }
+        for w in watchers { w.finish() }
+    }
+
+    /// A stream of the changes published from now on. It ends (rather than skip a change) when
+    /// its reader is more than `bufferMax` changes behind.
+    func changes() -> AsyncStream<KeyChange> {
+        let (stream, continuation) = AsyncStream<KeyChange>.makeStream(bufferingPolicy: .bufferingOldest(bufferMax))
+        let id = changeListeners.withLock {
+            $0.next += 1
+            $0.all[$0.next] = continuation
+            return $0.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.changeListeners.withLock { $0.all.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func publish(_ changes: some Collection<KeyChange>) {
+        let targets = changeListeners.withLock { $0.all.values.map { $0 } }
+        for target in targets {
+            for change in changes {
+                if case .dropped = target.yield(change) {
+                    target.finish()
+                    break
+                }
+            }
         }
     }
 
