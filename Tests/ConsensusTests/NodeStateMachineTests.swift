@@ -386,6 +386,26 @@ struct NodeStateMachineTests {
         #expect(try #require(h.answers(to: id).first).time >= start + timeout)
     }
 
+    @Test("Timeouts: a proposal that never left the member (no leader known until its deadline) is refused noLeader, a definite answer, and is not proposed once a leader appears")
+    func unsentProposalDeadline() throws {
+        let h = NodeHarness(members: Self.names(3), configuration: Self.raft(), seed: 1)
+        h.start()
+        let timeout = h["n1"].configuration.timeout
+        let start = h.now
+        h.isolate("n1")
+        let (id, _) = h.request("n1", put("never", 1))
+        // n1 is cut off before anyone was elected: it campaigns alone and hears nobody.
+        #expect(h.run(until: { !$0.answers(to: id).isEmpty }, maxTicks: 1_000, only: ["n1"]))
+        let result = try #require(h.proposal(id))
+        #expect(result.errorCode == .noLeader)
+        #expect(!result.outcomeUnknown)
+        #expect(try #require(h.answers(to: id).first).time >= start + timeout)
+        h.heal()
+        #expect(h.run(until: { h in Self.names(3).contains { h[$0].raft?.isLeader == true } }, maxTicks: 2_000))
+        h.settle()
+        for n in Self.names(3) { #expect(h[n].store.get("never") == nil) }
+    }
+
     @Test("Deposed leader (issue 10 bug): a proposal on a leader cut off before it noticed is answered timeout, an unknown outcome, never a refusal")
     func deposedLeaderProposalIsUnknown() throws {
         let h = raftCluster()

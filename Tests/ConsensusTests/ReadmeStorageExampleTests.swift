@@ -10,9 +10,11 @@ struct ReadmeStorageExampleTests {
     func durableStorage() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var configuration = ConsensusConfiguration.raft(snapshotInterval: 1000)
-        configuration.heartbeatInterval = .milliseconds(10)
-        configuration.electionTimeout = .milliseconds(60)...(.milliseconds(120))
+        // The README's configuration, with a proposal timeout for a loaded machine: this test
+        // runs in real time beside CPU-bound tests, and on two busy cores Swift's cooperative
+        // threads (which also fire every timer) can be held for a minute; with the default 5 s
+        // a proposal then timed out (seen in a run beside four busy loops).
+        let configuration = ConsensusConfiguration.raft(timeout: .seconds(120), snapshotInterval: 1000)
         do {
             let storage = try FileStorage(directory: dir)
             let node = ConsensusTrait(nodeID: "node-1", configuration: configuration, storage: storage)

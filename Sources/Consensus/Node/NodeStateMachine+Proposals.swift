@@ -59,6 +59,7 @@ extension NodeStateMachine {
             do {
                 send(to: leader, .forward(command: try CommandCodec.encode(command, compressAbove: compressAbove), hops: hops))
                 proposals[command.id]?.forwardedAt = now
+                proposals[command.id]?.sent = true
             } catch {
                 fail(command.id, .invalidArgument("cannot encode the command: \(error)"))
             }
@@ -103,6 +104,7 @@ extension NodeStateMachine {
         guard !payloads.isEmpty else { return }
         do {
             _ = try raft!.propose(batch: payloads)
+            for c in proposed { proposals[c.id]?.sent = true }
         } catch {
             switch error {
             case .notLeader, .transferInProgress:

@@ -366,7 +366,17 @@ public struct NodeStateMachine: Sendable {
         for id in proposals.keys.sorted(by: { $0.sequence < $1.sequence }) where proposals[id]!.deadline <= now {
             let w = proposals.removeValue(forKey: id)!
             awaitingLeader.removeAll { $0 == id }
-            if let request = w.request { answer(request, .success(.proposal(failedProposal(id, w.command.operation, .timedOut)))) }
+            // Never sent: take it out of the queues too, and say so (noLeader is definite).
+            // Sent: it may be in some log, so the outcome is unknown.
+            let error: ConsensusError
+            if w.sent {
+                error = .timedOut
+            } else {
+                batch.removeAll { $0.id == id }
+                deferredCommands.removeAll { $0.0.id == id }
+                error = .notLeader(leader: name(of: raft?.leader))
+            }
+            if let request = w.request { answer(request, .success(.proposal(failedProposal(id, w.command.operation, error)))) }
         }
         for context in reads.keys.sorted() where reads[context]!.deadline <= now {
             let r = reads.removeValue(forKey: context)!
@@ -416,6 +426,9 @@ struct WaitingProposal: Sendable {
     var deadline: Duration
     /// When this (follower) member last forwarded it to the leader.
     var forwardedAt: Duration?
+    /// Whether it may have reached a log: forwarded to a leader, or proposed to this member's
+    /// core. Until then, its deadline passing is a definite refusal, not an unknown outcome.
+    var sent = false
 }
 
 /// A linearizable read (or barrier) waiting for its read point.
