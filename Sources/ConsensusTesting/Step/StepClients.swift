@@ -67,6 +67,8 @@ struct StepClients: Sendable {
         // The state machine refused the operation (a counter on a value that is not an integer):
         // nothing changed, the same as a refusal before the log.
         if case .success(.proposal(let proposal)) = result, case .rejected? = proposal.result { answer = .refused }
+        // simple_majority answers with the vote, not a state machine result.
+        if case .success(.proposal(let proposal)) = result, proposal.result == nil, proposal.accepted { answer = .ok(.written) }
         let outcome: StepOutcome
         switch answer {
         case .ok(let output):
@@ -121,7 +123,10 @@ struct StepClients: Sendable {
         switch result {
         case .success(.proposal(let p)):
             guard let r = p.result else {
-                return "\(p.errorCode?.rawValue ?? "refused"): \(p.error ?? "not applied")"
+                let votes = "votes:\(p.votes.for)/\(p.votes.total) quorum:\(p.quorumRequired)"
+                if p.accepted { return "accepted \(votes)" }
+                guard let code = p.errorCode else { return "rejected \(votes)" + (p.error.map { ": \($0)" } ?? "") }
+                return explain(code, p.error ?? "not applied")
             }
             return describe(r) + (p.index.map { " index:\($0)" } ?? "")
         case let .success(.value(v, applied)):
@@ -129,8 +134,13 @@ struct StepClients: Sendable {
         case .success(.done):
             return "done"
         case .failure(let error):
-            return "\(error.code.rawValue): \(error)"
+            return explain(error.code, error.description)
         }
+    }
+
+    /// `code: description`, without saying the code twice.
+    static func explain(_ code: ConsensusErrorCode, _ description: String) -> String {
+        description.hasPrefix(code.rawValue) ? description : "\(code.rawValue): \(description)"
     }
 
     static func describe(_ r: OperationResult) -> String {

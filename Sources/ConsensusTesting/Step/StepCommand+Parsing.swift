@@ -126,7 +126,8 @@ extension StepCommand {
         (try? JSONDecoder().decode(ConsensusValue.self, from: Data(text.utf8))) ?? .string(text)
     }
 
-    static func optionalValue(_ text: String) -> ConsensusValue? { text == "-" ? nil : value(text) }
+    /// `-` is absent (`nil`; spelled out, since `ConsensusValue` reads a bare `nil` as JSON null).
+    static func optionalValue(_ text: String) -> ConsensusValue? { text == "-" ? Optional<ConsensusValue>.none : value(text) }
 
     /// Words separated by spaces; a double-quoted word may hold spaces (and keeps its quotes,
     /// so that it reads as a JSON string).
