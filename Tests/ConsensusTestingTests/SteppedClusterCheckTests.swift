@@ -11,7 +11,7 @@ struct SteppedClusterCheckTests {
     // ignore n2 until its leader lease ran out: see the option's documentation).
     @Test("a clean session is linearizable: reads, writes, CAS, counters, a lock, and an unknown outcome")
     func clean() throws {
-        var c = try SteppedCluster({ var o = SteppedClusterOptions(seed: 5); o.checkQuorum = false; return o }())
+        var c = try SteppedClusterTests.cluster(seed: 5, checkQuorum: false)
         _ = c.run(script: """
             campaign n1
             stabilize
@@ -47,7 +47,7 @@ struct SteppedClusterCheckTests {
     // state: the checker catches it.
     @Test("check says not linearizable for a stale read from an isolated old leader (leases off)")
     func staleRead() throws {
-        var c = try SteppedCluster({ var o = SteppedClusterOptions(seed: 4); o.checkQuorum = false; return o }())
+        var c = try SteppedClusterTests.cluster(seed: 4, checkQuorum: false)
         _ = c.run(script: """
             campaign n1
             stabilize
