@@ -130,6 +130,7 @@ final class NodeHarness {
         case let .message(from, m): return "message from \(from) \(m.summary)"
         case .tick: return "tick"
         case .wakeUp: return "wakeUp"
+        case .campaign: return "campaign"
         case .persisted: return "persisted"
         case .storageFailed(let r): return "storageFailed \(r)"
         case .sendFailed(let to): return "sendFailed \(to)"

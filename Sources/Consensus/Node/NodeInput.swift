@@ -55,6 +55,10 @@ public enum NodeInput: Sendable {
     case tick
     /// A wake-up the machine asked for with ``NodeDirective/wakeUp(after:)`` (a batch window ended).
     case wakeUp
+    /// raft: start an election now, as if the election timeout had passed (pre-vote first), like
+    /// etcd's `MsgHup`. For the step mode, where a learner drives elections by hand; a leader, a
+    /// learner and a simple_majority member ignore it.
+    case campaign
     /// The last ``NodeDirective/persist(_:)`` is durable.
     case persisted
     /// A storage write (persist or snapshot) failed: the member halts.

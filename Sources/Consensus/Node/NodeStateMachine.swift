@@ -132,6 +132,7 @@ public struct NodeStateMachine: Sendable {
         case let .message(from, message): receive(from: from, message)
         case .tick: tick()
         case .wakeUp: wakeUp()
+        case .campaign: if raft != nil { raft!.campaign() }
         case .persisted: break
         case .storageFailed(let reason): halt(.storage(reason))
         case .sendFailed(let peer): health.sendFailed(to: NodeInfo.numericID(peer))

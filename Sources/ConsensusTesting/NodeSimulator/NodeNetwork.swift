@@ -14,27 +14,20 @@ struct NodeNetwork: Sendable {
         var message: PeerMessage
     }
 
-    private struct Link: Hashable {
-        var from: Int
-        var to: Int
-    }
-
     private var queue: [InFlight] = []
-    private var cut: Set<Link> = []
+    private var cuts = LinkCuts()
     private var sequence: UInt64 = 0
     private(set) var sent = 0
     private(set) var dropped = 0
 
-    func isCut(_ from: Int, _ to: Int) -> Bool { cut.contains(Link(from: from, to: to)) }
+    func isCut(_ from: Int, _ to: Int) -> Bool { cuts.isCut(from, to) }
 
-    var hasPartition: Bool { !cut.isEmpty }
+    var hasPartition: Bool { !cuts.isEmpty }
 
     /// Cuts every link between the two sides, both ways.
-    mutating func partition(_ a: [Int], _ b: [Int]) {
-        for x in a { for y in b { cut.insert(Link(from: x, to: y)); cut.insert(Link(from: y, to: x)) } }
-    }
+    mutating func partition(_ a: [Int], _ b: [Int]) { cuts.partition(a, b) }
 
-    mutating func healAll() { cut = [] }
+    mutating func healAll() { cuts.healAll() }
 
     mutating func send(from: Int, to: Int, _ message: PeerMessage, now: UInt64, faults: NodeFaults, rng: inout SplitMix64) {
         sent += 1

@@ -129,23 +129,14 @@ extension NodeSimulation {
             return try majorityAnswered(o, result, by: i)
         }
         guard let h = o.history else { return }
-        switch result {
-        case .success(.value(let v, _)):
-            let value = v?.value
-            let output: ModelOutput = o.readsCounter ? .counter(value?.intValue.map { Int64($0) } ?? 0) : .value(value?.description)
+        switch try ClientAnswer.of(result, to: request, operation: o.operation, readsCounter: o.readsCounter) {
+        case .ok(let output):
             history.complete(h, output, at: clientTime)
             stats.completed += 1
-        case .success(.proposal(let p)):
-            if let answer = p.result, let operation = o.operation {
-                history.complete(h, try Simulation.modelOutput(operation, answer), at: clientTime)
-                stats.completed += 1
-            } else {
-                unanswered(h, unknown: p.outcomeUnknown)
-            }
-        case .success(.done):
-            throw .init(property: "client", detail: "\(request) answered done")
-        case .failure(let error):
-            unanswered(h, unknown: error.mayHaveTakenEffect || o.operation != nil && error.code == .stopped)
+        case .unknown:
+            unanswered(h, unknown: true)
+        case .refused:
+            unanswered(h, unknown: false)
         }
     }
 

@@ -173,9 +173,7 @@ public struct NodeSimulation: Sendable {
                 crash(i)
                 return
             }
-            members[i].unsynced = nil
-            if members[i].disk == nil { members[i].disk = MemoryRaftStorage(.empty) }
-            members[i].disk!.persist(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot)
+            members[i].writeUnsynced()
             try feed(i, .persisted)
         }
     }
@@ -217,7 +215,7 @@ public struct NodeSimulation: Sendable {
         members[i].machine = NodeStateMachine(nodeID: members[i].name, configuration: configuration, seed: rng.fork())
         members[i].restartAt = nil
         members[i].knownCommit = members[i].disk?.snapshot.metadata.index ?? 0
-        let restored = options.mechanism == .raft ? members[i].disk?.persistentState : nil
+        let restored = members[i].restoredState(options.mechanism)
         try feed(i, .start(restored))
         try sync(i, .calm)
     }
