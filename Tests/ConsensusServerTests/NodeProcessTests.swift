@@ -276,7 +276,9 @@ struct NodeProcessTests {
             cluster.log("s1").contains("authenticationFailed") || cluster.log("s2").contains("authenticationFailed")
         }, "the members never logged the refusal: \(cluster.log("s1"))")
         #expect(await cluster.eventually(timeout: .seconds(30)) { cluster.log("s3").contains("authenticationFailed") })
-        // The impostor never hears of the leader or the write.
+        // The impostor never hears of the leader or the write (its peer listener logs the
+        // refusal before its API listens: wait for the API to answer at all).
+        #expect(await cluster.eventually { (await cluster.call("s3", "GET", "/v1/status")?.status ?? 0) != 0 })
         #expect(await cluster.call("s3", "GET", "/v1/kv/k?consistency=local")?.status == 404)
         #expect(await cluster.call("s3", "GET", "/v1/status")?.json["leader"] == nil)
 
@@ -284,6 +286,7 @@ struct NodeProcessTests {
         try cluster.start("s3", extra: ["--cluster-secret", secret, "--cluster-id", "staging"])
         #expect(await cluster.eventually(timeout: .seconds(30)) { cluster.log("s3").contains("wrongCluster") },
                 "s3 never logged the refusal: \(cluster.log("s3"))")
+        #expect(await cluster.eventually { (await cluster.call("s3", "GET", "/v1/status")?.status ?? 0) != 0 })
         #expect(await cluster.call("s3", "GET", "/v1/kv/k?consistency=local")?.status == 404)
         #expect(await cluster.call("s2", "PUT", "/v1/kv/k", #"{"value": 2}"#)?.status == 200, "the majority stopped serving")
 
