@@ -173,6 +173,25 @@ struct SteppedClusterTests {
         #expect(c.history.map(\.outcome) == [.unknown])
     }
 
+    // Reference: dissertation §6 (the leader lease that comes with check-quorum, on by
+    // default): a follower that heard from its leader within the minimum election timeout
+    // ignores vote requests, so a campaign right after the leader crashed goes unanswered, and
+    // the transcript says why. Once the lease has run out, the same campaign wins.
+    @Test("check-quorum on: a follower in its leader lease ignores a campaign, and says so")
+    func leaderLease() throws {
+        var c = try Self.cluster()
+        _ = c.run(script: "campaign n1\nstabilize\ncrash n1")
+        let ignored = c.run(script: "campaign n2\nstabilize")
+        #expect(ignored.contains("""
+            deliver n2->n3 RequestPreVote term:2 last:1/1
+              n3 ignores it: it heard from its leader n1 within the minimum election timeout (leader lease)
+            """), "\(ignored)")
+        #expect(c.leader == nil)
+        // Five heartbeat intervals are the minimum election timeout (500 ms).
+        _ = c.run(script: "tick 5 n3\ncampaign n2\nstabilize")
+        #expect(c.leader == "n2")
+    }
+
     @Test("commands: a bad one says what to type instead")
     func errors() throws {
         var c = try Self.cluster()
