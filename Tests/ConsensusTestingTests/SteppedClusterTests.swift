@@ -14,6 +14,13 @@ struct SteppedClusterTests {
         return try SteppedCluster(options)
     }
 
+    /// A 3-member cluster where n1 was elected and everything delivered.
+    static func elected() throws -> SteppedCluster {
+        var c = try cluster()
+        _ = c.run(script: "campaign n1\nstabilize")
+        return c
+    }
+
     // Reference: §5.2 (leader election), with pre-vote (dissertation §9.6) and the no-op entry
     // of §8. The pre-candidate stays in term 0 until it knows it could win; then one election.
     // (The core sends to voters in the order of their numeric ids, so n3 before n2.)
@@ -90,8 +97,7 @@ struct SteppedClusterTests {
     // leader; the answer comes from the member the client asked, once it has applied the entry.
     @Test("§5.3 transcript: a put through a follower is forwarded, replicated, committed and answered")
     func forwardedPut() throws {
-        var c = try Self.cluster()
-        _ = c.run(script: "campaign n1\nstabilize")
+        var c = try Self.elected()
         let transcript = c.run(script: "put x 1 on n2\nstabilize")
         #expect(transcript.hasPrefix("""
             > put x 1 on n2
@@ -147,8 +153,8 @@ struct SteppedClusterTests {
     // rebuilds its state machine by applying its committed entries again.
     @Test("crash and restart: the disk survives, the rest is rebuilt")
     func crashAndRestart() throws {
-        var c = try Self.cluster()
-        _ = c.run(script: "campaign n1\nstabilize\nput x 1\nstabilize")
+        var c = try Self.elected()
+        _ = c.run(script: "put x 1\nstabilize")
         #expect(c.run(script: "crash n2\nput x 2 on n2\nrestart n2") == """
             > crash n2
             crash n2
@@ -164,13 +170,32 @@ struct SteppedClusterTests {
 
     @Test("a request in flight when its member crashes ends with an unknown outcome")
     func crashWithRequestInFlight() throws {
-        var c = try Self.cluster()
-        _ = c.run(script: "campaign n1\nstabilize\nput x 1 on n1")
+        var c = try Self.elected()
+        _ = c.run(script: "put x 1 on n1")
         #expect(c.run(.crash("n1")).map(\.description) == [
             "crash n1",
             "  n1 answers req-1 put x 1: unknown n1 crashed before answering: the outcome is unknown",
         ])
         #expect(c.history.map(\.outcome) == [.unknown])
+    }
+
+    // Reference: dissertation §6 (the leader lease that comes with check-quorum, on by
+    // default): a follower that heard from its leader within the minimum election timeout
+    // ignores vote requests, so a campaign right after the leader crashed goes unanswered, and
+    // the transcript says why. Once the lease has run out, the same campaign wins.
+    @Test("check-quorum on: a follower in its leader lease ignores a campaign, and says so")
+    func leaderLease() throws {
+        var c = try Self.elected()
+        _ = c.run(script: "crash n1")
+        let ignored = c.run(script: "campaign n2\nstabilize")
+        #expect(ignored.contains("""
+            deliver n2->n3 RequestPreVote term:2 last:1/1
+              n3 ignores it: it heard from its leader n1 within the minimum election timeout (leader lease)
+            """), "\(ignored)")
+        #expect(c.leader == nil)
+        // Five heartbeat intervals are the minimum election timeout (500 ms).
+        _ = c.run(script: "tick 5 n3\ncampaign n2\nstabilize")
+        #expect(c.leader == "n2")
     }
 
     @Test("commands: a bad one says what to type instead")

@@ -5,6 +5,7 @@ import Foundation
 public struct StepParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// One line for the learner.
     public var message: String
+    /// The ``message``.
     public var description: String { message }
 }
 

@@ -63,6 +63,7 @@ public struct StepMessageFilter: Sendable, Hashable, CustomStringConvertible {
     /// Every message.
     public static let all = StepMessageFilter()
 
+    /// `all`, or `from->to` with `*` for any member.
     public var description: String {
         from == nil && to == nil ? "all" : "\(from ?? "*")->\(to ?? "*")"
     }
@@ -90,6 +91,7 @@ public enum StepRequest: Sendable, Hashable, CustomStringConvertible {
     /// Free the lock if `holder` and `token` match its grant.
     case lockRelease(name: String, holder: String, token: UInt64)
 
+    /// The command that asks for this request (without `on <member>`).
     public var description: String {
         switch self {
         case let .put(key, value): return "put \(key) \(value)"

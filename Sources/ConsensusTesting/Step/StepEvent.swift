@@ -11,6 +11,7 @@ public struct StepMessage: Sendable, Hashable, CustomStringConvertible {
     /// The message itself.
     public var message: PeerMessage
 
+    /// `from->to Kind fields...`, the form of every transcript line that shows a message.
     public var description: String { "\(from)->\(to) \(StepFormat.message(message))" }
 }
 
@@ -77,6 +78,12 @@ public enum StepEvent: Sendable, Hashable, CustomStringConvertible {
     /// A member's failure detector changed its mind (unreachable, reconnected, partition).
     case noticed(member: String, what: String)
 
+    /// Whether this is a message sent back to the sender of `message`.
+    func isReply(to message: StepMessage) -> Bool {
+        guard case .sent(let m, _) = self else { return false }
+        return m.from == message.to && m.to == message.from
+    }
+
     /// Whether this line is caused by the line above it (and indented).
     public var isEffect: Bool {
         switch self {
@@ -88,6 +95,7 @@ public enum StepEvent: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The transcript line: indented by two spaces when ``isEffect``.
     public var description: String { (isEffect ? "  " : "") + text }
 
     private var text: String {

@@ -47,7 +47,29 @@ extension SteppedCluster {
             return
         }
         if shown { out.append(.delivered(message)) }
+        let leader = views[m.to]?.leader, term = members[m.to].machine?.raft?.term ?? 0
+        let mark = out.count
         feed(m.to, .message(from: members[m.from].name, m.message))
+        if let why = Self.ignored(m.message, leader: leader, term: term, answered: out[mark...].contains { $0.isReply(to: message) }) {
+            out.append(.noticed(member: message.to, what: why))
+        }
+    }
+
+    /// Why a vote request got no answer at all, which the transcript would otherwise leave
+    /// unexplained: the core answers every vote request except one that is stale or that
+    /// arrives during the leader lease.
+    static func ignored(_ message: PeerMessage, leader: String?, term: UInt64, answered: Bool) -> String? {
+        guard !answered, case .raft(let m) = message else { return nil }
+        switch m.kind {
+        case .vote(_, _, false), .preVote:
+            if m.term > term, let leader {
+                return "ignores it: it heard from its leader \(leader) within the minimum election timeout (leader lease)"
+            }
+            if m.term < term { return "ignores it: its own term \(term) is newer" }
+            return nil
+        default:
+            return nil
+        }
     }
 
     /// Delivers the failure detector's pings and the pongs they cause (a bounded number of
