@@ -151,19 +151,51 @@ final class NodeProcesses: @unchecked Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        let data: Data, response: URLResponse
-        do {
-            (data, response) = try await URLSession.shared.data(for: request)
-        } catch let error as URLError where error.code == .cannotConnectToHost {
+        let prepared = request
+        let outcome = await Self.firstOf(deadline: Self.callDeadline) {
+            do {
+                let (data, response) = try await URLSession.shared.data(for: prepared)
+                guard let http = response as? HTTPURLResponse else { return CallOutcome.noAnswer }
+                return .answered(http.statusCode, data)
+            } catch let error as URLError where error.code == .cannotConnectToHost {
+                return .refused
+            } catch {
+                return .noAnswer
+            }
+        }
+        switch outcome {
+        case .answered(let status, let data):
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return (status, json)
+        case .refused:
             // A member that is down (URLSession may still have written the request on a pooled
             // connection before retrying, so this does not prove nothing was sent).
             return (0, ["code": "connection_refused"])
-        } catch {
+        case .noAnswer, nil:
             return nil
         }
-        guard let http = response as? HTTPURLResponse else { return nil }
-        let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        return (http.statusCode, json)
+    }
+
+    /// What one call came to.
+    enum CallOutcome: Sendable { case answered(Int, Data), refused, noAnswer }
+
+    /// A call's overall bound. (URLSession's `timeoutInterval` is an idle timeout: a response
+    /// that streams, such as a watch sending keep-alive comments, would never end.)
+    static let callDeadline: Duration = .seconds(90)
+
+    /// The result of `work`, or `nil` once `deadline` of real time passed (the work is then
+    /// abandoned, not awaited).
+    static func firstOf<T: Sendable>(deadline: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+        let once = OnceBox<T?>()
+        return await withCheckedContinuation { continuation in
+            once.set(continuation)
+            let task = Task { once.resume(with: await work()) }
+            Task {
+                try? await Task.sleep(for: deadline)
+                once.resume(with: nil)
+                task.cancel()
+            }
+        }
     }
 
     /// A GET whose body is text (such as `/metrics`); `nil` when no answer came.
@@ -216,4 +248,20 @@ func freePort() throws -> Int {
     }
     guard bound else { throw NodeProcessError("bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A continuation resumed once, by whichever comes first.
+final class OnceBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Never>?
+
+    func set(_ c: CheckedContinuation<T, Never>) { lock.withLock { continuation = c } }
+
+    func resume(with value: T) {
+        let c = lock.withLock { () -> CheckedContinuation<T, Never>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume(returning: value)
+    }
 }
