@@ -34,7 +34,9 @@ public enum LocalClusterLauncher {
         let deadline = ContinuousClock.now + timeout
         var statuses: [String: MemberStatus] = [:]
         while true {
-            for m in state.members where !(m.pid.map { MemberProcess.isNode($0, dataDir: m.dataDir) } ?? false) {
+            // isAlive, not isNode: right after the spawn, /proc/<pid>/cmdline can still be empty
+            // (the kernel fills it in late in execve), and these PIDs are our own children.
+            for m in state.members where !(m.pid.map(MemberProcess.isAlive) ?? false) {
                 return .exited(m)
             }
             statuses = await MemberAPI.statuses(state.members)

@@ -80,7 +80,8 @@ extension ProcessBackend {
         paused.remove(id)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline && !Task.isCancelled {
-            guard let pid = member.pid, MemberProcess.isNode(pid, dataDir: member.dataDir) else {
+            // (isAlive: our own child, whose command line may not be readable yet.)
+            guard let pid = member.pid, MemberProcess.isAlive(pid) else {
                 throw ReplError("\(id) exited while starting: see \(member.log)")
             }
             if let s = await MemberAPI.status(member.apiAddress) {

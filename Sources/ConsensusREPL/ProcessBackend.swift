@@ -47,8 +47,8 @@ public actor ProcessBackend: ReplBackend {
             return (backend, "\(plan.mechanism) is leaderless")
         case .exited(let m):
             let log = (try? String(contentsOfFile: m.log, encoding: .utf8))?.split(separator: "\n").last.map(String.init) ?? ""
-            await backend.shutdown()
-            throw ClusterError("\(m.id) exited while starting\(log.isEmpty ? "" : ": \(log)")")
+            await backend.shutdown(keepingFiles: true)
+            throw ClusterError("\(m.id) exited while starting\(log.isEmpty ? "" : ": \(log)") (the logs are in \(directory))")
         case .timedOut(let statuses):
             await backend.shutdown()
             if Task.isCancelled { throw ClusterError("interrupted while waiting for a leader; stopped the members") }
@@ -113,11 +113,14 @@ public actor ProcessBackend: ReplBackend {
                          outcome: request.isRead ? .failed : .unknown, code: error.timedOut ? "timeout" : nil)
     }
 
-    public func shutdown() async {
+    public func shutdown() async { await shutdown(keepingFiles: false) }
+
+    /// Stops every member this backend started; deletes their data and logs unless `keepingFiles`.
+    func shutdown(keepingFiles: Bool) async {
         guard let cluster else { return }
         let members = cluster.members
         self.cluster = nil
         _ = MemberProcess.stop(members, graceful: true, grace: .seconds(10))
-        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+        if let directory, !keepingFiles { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

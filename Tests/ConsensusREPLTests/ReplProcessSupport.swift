@@ -71,6 +71,18 @@ struct ReplRun {
         }
     }
 
+    /// The process the nodes of this run exit with (their `--exit-with-parent`): the REPL.
+    func replPID() -> Int32? {
+        for pid in nodeProcesses() {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if let flag = arguments.firstIndex(of: "--exit-with-parent"), flag + 1 < arguments.count, let parent = Int32(arguments[flag + 1]) {
+                return parent
+            }
+        }
+        return nil
+    }
+
     /// Waits (up to two minutes) until no node process of this run is left; returns those left.
     func nodesGone() -> [Int32] {
         let deadline = ContinuousClock.now + .seconds(120)

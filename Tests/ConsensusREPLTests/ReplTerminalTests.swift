@@ -1,3 +1,4 @@
+import ConsensusREPL
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -10,19 +11,20 @@ struct Tmux {
     let socket: String
     static let binary = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// Runs a tmux command (up to 30 s); returns what it printed.
+    ///
+    /// Not with Foundation's `Process`: the server that `new-session` starts would inherit the
+    /// descriptor by which `Process` notices its child's exit, and the test would wait forever.
+    /// MemberProcess.spawn passes on only stdin, stdout and stderr.
     @discardableResult
     func run(_ arguments: [String]) -> String {
         guard let binary = Self.binary else { return "" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-S", socket] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        guard (try? process.run()) != nil else { return "" }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let output = socket + ".out-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        guard let pid = try? MemberProcess.spawn(executable: binary, arguments: ["-S", socket] + arguments, log: output) else { return "" }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while MemberProcess.isAlive(pid) && ContinuousClock.now < deadline { usleep(20_000) }
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
     /// Starts `command` (a shell command line) in a new detached session `name`.
@@ -110,7 +112,11 @@ struct ReplTerminalTests {
         // kill -9 of the REPL: its members notice and exit.
         let nodes = run.nodeProcesses()
         #expect(nodes.count == 3, "\(nodes)")
-        if let pid = tmux.pane("two") { kill(pid, SIGKILL) }
-        #expect(run.nodesGone().isEmpty, "node processes left after kill -9 of the REPL")
+        let replPID = run.replPID()
+        #expect(replPID != nil && replPID == tmux.pane("two"), "the REPL is \(String(describing: replPID)), the pane's process \(String(describing: tmux.pane("two")))")
+        if let replPID { kill(replPID, SIGKILL) }
+        let left = run.nodesGone()
+        let replState = replPID.flatMap { try? String(contentsOfFile: "/proc/\($0)/stat", encoding: .utf8) } ?? "gone"
+        #expect(left.isEmpty, "node processes left after kill -9 of the REPL: \(left); the REPL: \(replState)")
     }
 }
