@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -85,10 +86,26 @@ let package = Package(
         ),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
+        // GNU readline (Debian: libreadline-dev) as a system library, for the REPL's line editor.
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        // The REPL: the command parser, help, completion and formatting (pure), the session that
+        // runs commands against a backend (process mode: node processes over HTTP), the
+        // line-editor shell, and the local cluster of node processes that `consensus cluster`
+        // shares.
+        .target(
+            name: "ConsensusREPL",
+            dependencies: [
+                "CReadline", "Consensus", "ConsensusServer", "ConsensusTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The command-line interface (`consensus sim`, `consensus bench`, ...).
         .target(
             name: "ConsensusCLI",
             dependencies: [
+                "ConsensusREPL",
                 "Consensus",
                 "ConsensusCore",
                 "ConsensusStorage",
@@ -99,6 +116,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "consensus", dependencies: ["ConsensusCLI"]),
+        .testTarget(name: "ConsensusREPLTests", dependencies: ["ConsensusREPL", "Consensus", "ConsensusTesting"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTestingTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusStorageTests", dependencies: ["ConsensusCore", "ConsensusStorage"]),

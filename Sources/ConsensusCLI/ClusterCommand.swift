@@ -1,7 +1,7 @@
 import ArgumentParser
+import ConsensusREPL
 import ConsensusServer
 import Foundation
-import Logging
 
 /// `consensus cluster`: a local cluster of `consensus node` processes on loopback, for trying
 /// things out: start it, look at it, kill and restart members, stop it.
@@ -62,23 +62,7 @@ extension ClusterCommand {
 
         @OptionGroup var cluster: ClusterDirectoryOptions
 
-        @Option(help: "How many members (1-32, default 3).")
-        var nodes = 3
-
-        @Option(help: "raft or simple_majority (default raft).")
-        var mechanism = "raft"
-
-        @Option(help: "simple_majority: the fraction of members whose votes accept a proposal (default 0.51).")
-        var quorum: Double?
-
-        @Option(help: "The heartbeat interval (the node's default: 100ms).")
-        var heartbeat: String?
-
-        @Option(name: .customLong("election-timeout"), help: "The election timeout range MIN-MAX (the node's default: 1000ms-2000ms).")
-        var electionTimeout: String?
-
-        @Option(name: .customLong("log-level"), help: "The members' log level (default info).")
-        var logLevel = "info"
+        @OptionGroup var settings: ClusterPlanOptions
 
         @Option(help: "How long to wait for a leader (default 60s).")
         var wait = "60s"
@@ -87,18 +71,11 @@ extension ClusterCommand {
         @Option(name: .customLong("exit-with-parent"), help: .hidden)
         var parentPID: Int32?
 
+        /// The settings of a new cluster, shared with `consensus repl`.
+        var plan: ClusterPlan { settings.plan(parentPID: parentPID) }
+
         func validate() throws {
-            guard (1...32).contains(nodes) else { throw ValidationError("--nodes: 1 to 32, not \(nodes)") }
-            guard ["raft", "simple_majority"].contains(mechanism) else { throw ValidationError("--mechanism: 'raft' or 'simple_majority', not '\(mechanism)'") }
-            if let quorum {
-                guard mechanism == "simple_majority" else { throw ValidationError("--quorum applies to --mechanism simple_majority only") }
-                guard quorum > 0 && quorum <= 1 else { throw ValidationError("--quorum: a fraction in (0, 1], e.g. 0.51") }
-            }
-            if let heartbeat, DurationArgument(heartbeat) == nil { throw ValidationError("--heartbeat: a duration such as 100ms, not '\(heartbeat)'") }
-            if let electionTimeout, DurationArgument.range(electionTimeout) == nil {
-                throw ValidationError("--election-timeout: MIN-MAX with MIN <= MAX, such as 1000ms-2000ms, not '\(electionTimeout)'")
-            }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: one of trace, debug, info, notice, warning, error, critical") }
+            if let problem = plan.problem { throw ValidationError(problem) }
             guard DurationArgument(wait) != nil else { throw ValidationError("--wait: a duration such as 60s, not '\(wait)'") }
             let path = cluster.path
             var isDirectory: ObjCBool = false
@@ -113,7 +90,7 @@ extension ClusterCommand {
                     throw ValidationError("\(path) already holds a running cluster (\(running.map { "\($0.id) pid \($0.pid!)" }.joined(separator: ", "))): "
                                           + "'consensus cluster down --dir \(cluster.directory)' first, or choose another --dir")
                 }
-                if existing.members.count != nodes {
+                if existing.members.count != settings.nodes {
                     throw ValidationError("\(path) holds a stopped cluster of \(existing.members.count) members: 'up --nodes \(existing.members.count)' "
                                           + "restarts it, 'down --purge' deletes it")
                 }
@@ -138,13 +115,8 @@ extension ClusterCommand {
                 } else {
                     state = try newCluster(directory: directory, executable: executable)
                 }
-                for index in state.members.indices {
-                    let m = state.members[index]
-                    try FileManager.default.createDirectory(atPath: m.dataDir, withIntermediateDirectories: true)
-                    state.members[index].pid = try MemberProcess.spawn(executable: executable, arguments: m.arguments, log: m.log)
-                    // Record every PID as soon as it exists, so 'down' can stop whatever started.
-                    try state.save(to: directory)
-                }
+                // Record every PID as soon as it exists, so 'down' can stop whatever started.
+                try LocalClusterLauncher.spawnAll(&state) { try $0.save(to: directory) }
             } catch let error as ClusterError {
                 throw clusterFail(error.description)
             } catch {
@@ -152,27 +124,19 @@ extension ClusterCommand {
             }
 
             // Wait for every member to answer and (raft) for them to agree on a leader.
-            let deadline = ContinuousClock.now + (DurationArgument(wait)?.duration ?? .seconds(60))
-            var statuses: [String: MemberStatus] = [:]
-            while true {
-                for m in state.members where !MemberProcess.isNode(m.pid!, dataDir: m.dataDir) {
-                    throw clusterFail("\(m.id) (pid \(m.pid!)) exited while starting: see \(m.log). "
-                                      + "Stop the others with 'consensus cluster down --dir \(cluster.directory)'")
-                }
-                statuses = await MemberAPI.statuses(state.members)
-                if statuses.count == state.members.count {
-                    let named = Set(statuses.values.map(\.leader))
-                    if named.count == 1, let leader = named.first!, statuses[leader]?.role == "leader" { break }
-                    if state.mechanism == "simple_majority" && statuses.values.allSatisfy({ $0.leader == nil }) { break }
-                }
-                if ContinuousClock.now >= deadline {
-                    let silent = state.members.filter { statuses[$0.id] == nil }.map(\.id)
-                    throw clusterFail("no leader after \(wait)"
-                                      + (silent.isEmpty ? "" : " (\(silent.joined(separator: ", ")) not answering)")
-                                      + ": see the logs \(directory)/<id>.log; the members keep running "
-                                      + "('consensus cluster status --dir \(cluster.directory)', 'consensus cluster down --dir \(cluster.directory)')")
-                }
-                try await Task.sleep(for: .milliseconds(200))
+            let statuses: [String: MemberStatus]
+            switch await LocalClusterLauncher.waitForLeader(state, timeout: DurationArgument(wait)?.duration ?? .seconds(60)) {
+            case .leader(_, let answered), .leaderless(let answered):
+                statuses = answered
+            case .exited(let m):
+                throw clusterFail("\(m.id) (pid \(m.pid.map(String.init) ?? "-")) exited while starting: see \(m.log). "
+                                  + "Stop the others with 'consensus cluster down --dir \(cluster.directory)'")
+            case .timedOut(let answered):
+                let silent = state.members.filter { answered[$0.id] == nil }.map(\.id)
+                throw clusterFail("no leader after \(wait)"
+                                  + (silent.isEmpty ? "" : " (\(silent.joined(separator: ", ")) not answering)")
+                                  + ": see the logs \(directory)/<id>.log; the members keep running "
+                                  + "('consensus cluster status --dir \(cluster.directory)', 'consensus cluster down --dir \(cluster.directory)')")
             }
 
             let leader = MemberAPI.leader(statuses)
@@ -193,24 +157,7 @@ extension ClusterCommand {
         }
 
         private func newCluster(directory: String, executable: String) throws -> ClusterState {
-            let ids = (1...nodes).map { "n\($0)" }
-            let ports = try MemberProcess.freePorts(2 * nodes)
-            let peers = ids.enumerated().map { "\($1)=127.0.0.1:\(ports[2 * $0])" }.joined(separator: ",")
-            let clusterID = "consensus-cluster-" + UUID().uuidString.prefix(8).lowercased()
-            var members: [ClusterState.Member] = []
-            for (i, id) in ids.enumerated() {
-                let dataDir = directory + "/" + id
-                var arguments = ["node", "--id", id, "--listen", "127.0.0.1:\(ports[2 * i])", "--api", "127.0.0.1:\(ports[2 * i + 1])",
-                                 "--peers", peers, "--data-dir", dataDir, "--cluster-id", clusterID,
-                                 "--mechanism", mechanism, "--log-level", logLevel]
-                if let quorum { arguments += ["--quorum", "\(quorum)"] }
-                if let heartbeat { arguments += ["--heartbeat", heartbeat] }
-                if let electionTimeout { arguments += ["--election-timeout", electionTimeout] }
-                if let parentPID { arguments += ["--exit-with-parent", "\(parentPID)"] }
-                members.append(.init(id: id, pid: nil, peerPort: ports[2 * i], apiPort: ports[2 * i + 1], dataDir: dataDir,
-                                     log: directory + "/" + id + ".log", arguments: arguments))
-            }
-            return ClusterState(clusterID: clusterID, executable: executable, mechanism: mechanism, members: members)
+            try plan.newCluster(directory: directory, executable: executable)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Consensus
+import ConsensusREPL
 import ConsensusServer
 import ConsensusTCP
 import Foundation

@@ -113,6 +113,10 @@ struct MemberService: Service {
     func run() async throws {
         var known = peers
         var parentGone = false
+        // Started by the parent itself (as consensus repl does): a parent that was killed but not
+        // yet reaped still answers kill(pid, 0), but this process has been handed to another
+        // parent by then.
+        let startedByParent = parentPID != nil && getppid() == parentPID
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var current = peers
             for member in await node.nodes {
@@ -123,7 +127,7 @@ struct MemberService: Service {
                 transport.setMembers(current)
                 known = current
             }
-            if let parentPID, kill(parentPID, 0) != 0 {
+            if let parentPID, kill(parentPID, 0) != 0 || (startedByParent && getppid() != parentPID) {
                 logger.warning("the parent process \(parentPID) is gone: stopping")
                 parentGone = true
                 break

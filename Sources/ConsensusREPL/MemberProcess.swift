@@ -1,81 +1,12 @@
-import ConsensusServer
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `D/cluster.json`: what `consensus cluster up` started, so the other `cluster` commands can
-/// find (and only ever signal) those processes.
-struct ClusterState: Codable, Sendable {
-    struct Member: Codable, Sendable {
-        var id: String
-        /// `nil` once the member was stopped by a `cluster` command.
-        var pid: Int32?
-        var peerPort: Int
-        var apiPort: Int
-        var dataDir: String
-        var log: String
-        /// The arguments after the executable: `restart` starts the member with exactly these.
-        var arguments: [String]
-
-        var apiURL: String { "http://127.0.0.1:\(apiPort)" }
-        var peerAddress: String { "127.0.0.1:\(peerPort)" }
-    }
-
-    var version = 1
-    var clusterID: String
-    var executable: String
-    var mechanism: String
-    var members: [Member]
-
-    static func path(in directory: String) -> String { directory + "/cluster.json" }
-
-    /// `nil` when the directory holds no state file; throws when it holds one that cannot be read.
-    static func load(from directory: String) throws -> ClusterState? {
-        let path = path(in: directory)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try JSONDecoder().decode(ClusterState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ClusterError("cannot read \(path): \(error)")
-        }
-    }
-
-    func save(to directory: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(in: directory)), options: .atomic)
-    }
-
-    func member(_ id: String) -> Member? { members.first { $0.id == id } }
-
-    /// The members whose recorded process is still this member's `consensus node`.
-    var running: [Member] {
-        members.filter { m in m.pid.map { MemberProcess.isNode($0, dataDir: m.dataDir) } ?? false }
-    }
-}
-
-/// A refusal or failure of a `cluster` command, in one sentence.
-struct ClusterError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The `consensus` directory argument made absolute (so state files and command lines name
-/// the same paths whatever the working directory).
-func absoluteClusterDirectory(_ path: String) -> String {
-    let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
-        : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(path)
-    return url.standardizedFileURL.path
-}
-
 /// Processes of members: started detached, recognised by their command line, signalled by PID.
-enum MemberProcess {
+public enum MemberProcess {
     /// The running `consensus` binary.
-    static func currentExecutable() -> String {
+    public static func currentExecutable() -> String {
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             return path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
         }
@@ -84,7 +15,7 @@ enum MemberProcess {
 
     /// Whether `pid` is alive (not a zombie) and is still the `consensus node` process of the
     /// member whose data directory is `dataDir`: a recycled PID is never taken for a member.
-    static func isNode(_ pid: Int32, dataDir: String) -> Bool {
+    public static func isNode(_ pid: Int32, dataDir: String) -> Bool {
         guard pid > 1, isAlive(pid),
               let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
@@ -93,7 +24,7 @@ enum MemberProcess {
     }
 
     /// Alive and not a zombie (a zombie has exited; it only waits for its parent to reap it).
-    static func isAlive(_ pid: Int32) -> Bool {
+    public static func isAlive(_ pid: Int32) -> Bool {
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { return false }  // our own child, just exited: reaped
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
@@ -105,7 +36,7 @@ enum MemberProcess {
 
     /// Starts `executable arguments` in a new session (it survives this process and its
     /// terminal), stdin from /dev/null, stdout and stderr appended to `log`.
-    static func spawn(executable: String, arguments: [String], log: String) throws -> Int32 {
+    public static func spawn(executable: String, arguments: [String], log: String) throws -> Int32 {
         // Only 0, 1 and 2 go to the child: mark everything else close-on-exec.
         if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
             for fd in fds.compactMap({ Int32($0) }) where fd > 2 {
@@ -142,7 +73,7 @@ enum MemberProcess {
     }
 
     /// Waits up to `timeout` for every pid to be gone; returns those still alive.
-    static func waitGone(_ pids: [Int32], timeout: Duration) -> [Int32] {
+    public static func waitGone(_ pids: [Int32], timeout: Duration) -> [Int32] {
         let deadline = ContinuousClock.now + timeout
         var left = pids.filter(isAlive)
         while !left.isEmpty && ContinuousClock.now < deadline {
@@ -154,9 +85,12 @@ enum MemberProcess {
 
     /// Stops a member: SIGTERM (or SIGKILL right away), then SIGKILL whoever is still there
     /// after `grace`. Signals only a PID that is still this member's node. True when it is gone.
-    static func stop(_ members: [ClusterState.Member], graceful: Bool, grace: Duration = .seconds(10)) -> [ClusterState.Member] {
+    public static func stop(_ members: [ClusterState.Member], graceful: Bool, grace: Duration = .seconds(10)) -> [ClusterState.Member] {
         let targets = members.filter { m in m.pid.map { isNode($0, dataDir: m.dataDir) } ?? false }
-        for m in targets { kill(m.pid!, graceful ? SIGTERM : SIGKILL) }
+        for m in targets {
+            kill(m.pid!, graceful ? SIGTERM : SIGKILL)
+            if graceful { kill(m.pid!, SIGCONT) }  // a paused member (SIGSTOP) would never see the SIGTERM
+        }
         var left = Set(waitGone(targets.map { $0.pid! }, timeout: graceful ? grace : .seconds(5)))
         if !left.isEmpty {
             for m in targets where left.contains(m.pid!) && isNode(m.pid!, dataDir: m.dataDir) { kill(m.pid!, SIGKILL) }
@@ -167,7 +101,7 @@ enum MemberProcess {
 
     /// `count` distinct loopback ports, free at the moment of asking (all bound to port 0
     /// together, so none is handed out twice, then released).
-    static func freePorts(_ count: Int) throws -> [Int] {
+    public static func freePorts(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { for fd in sockets { close(fd) } }
         var ports: [Int] = []
@@ -190,43 +124,3 @@ enum MemberProcess {
     }
 }
 
-/// Holds an exclusive lock on `D/.cluster.lock` while a command changes the cluster, so two
-/// `cluster` commands on one directory do not interleave.
-final class ClusterLock {
-    private let fd: Int32
-
-    init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        fd = open(directory + "/.cluster.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ClusterError("cannot open \(directory)/.cluster.lock: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX) == 0 else { throw ClusterError("cannot lock \(directory)/.cluster.lock") }
-    }
-
-    deinit { close(fd) }  // closing releases the lock
-}
-
-enum MemberAPI {
-    /// GET /v1/status; `nil` when the member does not answer (down, or not listening yet).
-    static func status(port: Int, timeout: TimeInterval = 3) async -> MemberStatus? {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/status")!)
-        request.timeoutInterval = timeout
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
-        return try? JSONDecoder().decode(MemberStatus.self, from: data)
-    }
-
-    /// Every member's status, asked concurrently, by id.
-    static func statuses(_ members: [ClusterState.Member]) async -> [String: MemberStatus] {
-        await withTaskGroup(of: (String, MemberStatus?).self) { group in
-            for m in members { group.addTask { (m.id, await status(port: m.apiPort)) } }
-            var result: [String: MemberStatus] = [:]
-            for await (id, status) in group { if let status { result[id] = status } }
-            return result
-        }
-    }
-
-    /// The leader the answering members report: the one that says it leads in the highest term.
-    static func leader(_ statuses: [String: MemberStatus]) -> MemberStatus? {
-        statuses.values.filter { $0.role == "leader" }.max { $0.term < $1.term }
-    }
-}

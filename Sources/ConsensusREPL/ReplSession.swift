@@ -1,0 +1,133 @@
+import Consensus
+import ConsensusTesting
+
+/// Runs REPL lines against a ``ReplBackend``: parses, resolves `leader`, sends, formats, and
+/// keeps the session's state (the output format, the keys seen for completion, the history
+/// for `check`, the trace). The shell only reads lines and prints what comes back.
+public actor ReplSession {
+    /// What one line did.
+    public struct LineResult: Sendable {
+        /// What to print (empty: nothing).
+        public var text: String
+        /// Whether the command failed.
+        public var failed: Bool
+        /// Whether the session should end.
+        public var quit: Bool
+    }
+
+    let backend: any ReplBackend
+    let parser = ReplParser()
+    /// Prints a line at any time (trace events, watched changes); the shell puts it above the prompt.
+    let emit: @Sendable (String) -> Void
+    let began = ContinuousClock.now
+    public internal(set) var format: OutputFormat = .table
+    public internal(set) var history = SessionHistory()
+    var keys: Set<String> = []
+    var members: [String] = []
+    var lastLeader: String?
+    /// Whether a leader was ever seen (raft): then having none means an election is under way.
+    var sawLeader = false
+    /// How long a command waits for an election before giving up.
+    var leaderWait: Duration = .seconds(30)
+    var trace: Task<Void, Never>?
+
+    /// Creates a session.
+    /// - Parameters:
+    ///   - backend: what commands run against.
+    ///   - emit: prints a line that arrives while a command runs or the prompt waits.
+    public init(backend: any ReplBackend, emit: @escaping @Sendable (String) -> Void) {
+        self.backend = backend
+        self.emit = emit
+    }
+
+    /// What tab completion offers: the members and the keys seen so far.
+    public func completion() async -> ReplCompletion {
+        if members.isEmpty { members = await backend.memberIDs() }
+        return ReplCompletion(members: members, keys: keys.sorted())
+    }
+
+    /// Parses and runs one line. Never throws: every problem is a line of output.
+    public func run(_ line: String) async -> LineResult {
+        if members.isEmpty { members = await backend.memberIDs() }
+        switch parser.parse(line) {
+        case .failure(let error):
+            return LineResult(text: render(.failure(error.message)), failed: true, quit: false)
+        case .success(nil):
+            return LineResult(text: "", failed: false, quit: false)
+        case .success(let command?):
+            if command == .quit { return LineResult(text: "", failed: false, quit: true) }
+            let output = await execute(command)
+            return LineResult(text: render(output), failed: output.failed, quit: false)
+        }
+    }
+
+    /// Stops the trace and whatever the backend started.
+    public func shutdown() async {
+        trace?.cancel()
+        trace = nil
+        await backend.shutdown()
+    }
+
+    func render(_ output: ReplOutput) -> String { output.rendered(format) }
+
+    /// Microseconds since the session began: the history's clock.
+    func now() -> Int64 {
+        let elapsed = ContinuousClock.now - began
+        return elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+    }
+
+    func execute(_ command: ReplCommand) async -> ReplOutput {
+        switch command {
+        case .status: return StatusView.status(await reports())
+        case .nodes: return StatusView.nodes(await reports())
+        case .leader: return StatusView.leaderLine(await reports())
+        case .debug: return StatusView.debug(await reports())
+        case .addNode(let id, let address):
+            guard let address else { return .failure("add-node: give the new member's peer address, as add-node n4 127.0.0.1:7004") }
+            return await request(.addMember(id: id, address: address), on: nil)
+        case .removeNode(let ref):
+            switch await resolve(ref) {
+            case .success(let id): return await request(.removeMember(id: id), on: nil)
+            case .failure(let error): return .failure(error.message)
+            }
+        case .transferLeader(let ref):
+            switch await resolve(ref) {
+            case .success(let id): return await request(.transferLeader(to: id), on: nil)
+            case .failure(let error): return .failure(error.message)
+            }
+        case .request(let request, let on):
+            return await self.request(request, on: on)
+        case .watch(let key, let prefix, let on):
+            return await watch(key: key, prefix: prefix, on: on)
+        case .fault(let fault):
+            return await perform(fault)
+        case .trace(let on):
+            return await setTrace(on)
+        case .history:
+            return history.listing
+        case .check:
+            return history.verdict()
+        case .output(let format):
+            self.format = format
+            return .message("output: \(format.rawValue)")
+        case .help(let word):
+            guard let word else { return .message(ReplHelp.overview) }
+            switch ReplHelp.help(word) {
+            case .success(let text): return .message(text)
+            case .failure(let error): return .failure(error.message)
+            }
+        case .quit:
+            return .message("")
+        case .notYet(_, let reason):
+            return .failure(reason)
+        }
+    }
+
+    func reports() async -> [MemberReport] {
+        let reports = await backend.reports()
+        members = reports.map(\.id)
+        lastLeader = StatusView.leader(reports)?.id ?? lastLeader
+        if lastLeader != nil { sawLeader = true }
+        return reports
+    }
+}
