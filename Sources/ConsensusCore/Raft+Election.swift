@@ -82,8 +82,7 @@ extension Raft {
     /// RequestVote and pre-vote, receiver side (§5.2, §5.4.1): one vote per term, and only for a
     /// candidate whose log is at least as up to date as ours.
     mutating func handleVoteRequest(_ m: Message, lastIndex: LogIndex, lastTerm: Term, preVote: Bool) {
-        let canVote = vote == m.from || (vote == nil && leader == nil) || (preVote && m.term > term)
-        if canVote && log.isUpToDate(lastIndex: lastIndex, lastTerm: lastTerm) {
+        if voteRefusal(from: m.from, term: m.term, lastIndex: lastIndex, lastTerm: lastTerm, preVote: preVote) == nil {
             // A granted answer carries the request's term, so the candidate counts it.
             send(to: m.from, term: m.term, preVote ? .preVoteResponse(granted: true) : .voteResponse(granted: true))
             if !preVote {
@@ -93,6 +92,25 @@ extension Raft {
         } else {
             send(to: m.from, preVote ? .preVoteResponse(granted: false) : .voteResponse(granted: false))
         }
+    }
+
+    /// Why this node would refuse a vote (or pre-vote) request of the current term from
+    /// `candidate` whose log ends at `lastIndex`/`lastTerm`, or `nil` when it would grant it. The
+    /// rule that ``step(_:)`` applies, as a question (a request from an older term, or one ignored
+    /// under the leader lease, never gets this far).
+    /// - Returns: the reason, in the order the rule checks: the vote is taken, a leader is known,
+    ///   the candidate's log is behind.
+    public func voteRefusal(from candidate: NodeID, term requestTerm: Term, lastIndex: LogIndex, lastTerm: Term,
+                            preVote: Bool) -> VoteRefusal? {
+        let canVote = vote == candidate || (vote == nil && leader == nil) || (preVote && requestTerm > term)
+        if !canVote {
+            if let vote { return .votedFor(vote) }
+            if let leader { return .followsLeader(leader) }
+        }
+        if !log.isUpToDate(lastIndex: lastIndex, lastTerm: lastTerm) {
+            return .logBehind(ours: .init(index: log.lastIndex, term: log.lastTerm), theirs: .init(index: lastIndex, term: lastTerm))
+        }
+        return nil
     }
 
     // MARK: - Leadership transfer (§3.10 of the dissertation)

@@ -17,6 +17,7 @@ public struct StepParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// crash <member>               restart <member>          partition <members> [| <members>]
 /// heal                         status                    debug [member]
 /// messages                     history                   check
+/// why [term N]
 /// put <key> <value> [on <member>]          get <key> [--local] [on <member>]
 /// delete <key> [on <member>]               cas <key> <expected> <new> [on <member>]
 /// counter add <name> <delta> [on <member>] counter get <name> [--local] [on <member>]
@@ -31,7 +32,7 @@ extension StepCommand {
     /// The command words, for help and suggestions.
     public static let words = [
         "tick", "deliver", "drop", "step", "stabilize", "campaign", "crash", "restart", "partition", "heal",
-        "put", "get", "delete", "cas", "counter", "lock", "status", "debug", "messages", "history", "check",
+        "put", "get", "delete", "cas", "counter", "lock", "status", "debug", "messages", "history", "check", "why",
     ]
 
     /// Parses one line.
@@ -75,6 +76,9 @@ extension StepCommand {
         case ("messages", 0): return .success(.messages)
         case ("history", 0): return .success(.history)
         case ("check", 0): return .success(.check)
+        case ("why", 0): return .success(.why(term: nil))
+        case ("why", 1), ("why", 2) where args[0] == "term":
+            return UInt64(args.last!).map { .success(.why(term: $0)) } ?? usage("why [term N]")
         case ("put", 2): return .success(.request(.put(key: args[0], value: value(args[1])), member: member))
         case ("get", 1): return .success(.request(.get(key: args[0], local: local), member: member))
         case ("delete", 1): return .success(.request(.delete(key: args[0]), member: member))
@@ -105,7 +109,7 @@ extension StepCommand {
         "tick": "tick [n] [member]", "deliver": "deliver [all | a->b]", "drop": "drop [all | a->b]", "step": "step",
         "stabilize": "stabilize", "campaign": "campaign <member>", "crash": "crash <member>", "restart": "restart <member>",
         "partition": "partition <members> [| <members>]", "heal": "heal", "status": "status", "debug": "debug [member]",
-        "messages": "messages", "history": "history", "check": "check", "put": "put <key> <value> [on <member>]",
+        "messages": "messages", "history": "history", "check": "check", "why": "why [term N]", "put": "put <key> <value> [on <member>]",
         "get": "get <key> [--local] [on <member>]", "delete": "delete <key> [on <member>]",
         "cas": "cas <key> <expected|-> <new|-> [on <member>]",
         "counter": "counter add <name> <delta> | counter get <name> [--local]",

@@ -44,6 +44,9 @@ public enum StepCommand: Sendable, Hashable {
     case history
     /// Whether the client history is linearizable, by the project's ``LinearizabilityChecker``.
     case check
+    /// Why an election went as it did: who campaigned, who voted for whom, who refused and why
+    /// (the latest election when `term` is `nil`).
+    case why(term: UInt64?)
 }
 
 /// Which messages in flight a ``StepCommand/deliver(_:)`` or ``StepCommand/drop(_:)`` takes:

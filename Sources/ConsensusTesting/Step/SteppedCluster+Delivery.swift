@@ -1,4 +1,5 @@
 import Consensus
+import ConsensusCore
 
 /// Moving messages by hand: deliver, drop, step, stabilize; and the failure detector's pings,
 /// which the network delivers on its own.
@@ -39,29 +40,78 @@ extension SteppedCluster {
         let message = stepMessage(m)
         let shown = !StepNetwork.isBackground(m.message) || options.showsFailureDetector
         if network.isCut(m.from, m.to) {
-            if shown { out.append(.lost(message, reason: "\(message.from) and \(message.to) are partitioned")) }
+            let reason = "\(message.from) and \(message.to) are partitioned"
+            if shown { out.append(.lost(message, reason: reason)) }
+            recordBallot(message, .none("it never got the request: " + reason))
             return
         }
         guard members[m.to].isUp else {
             if shown { out.append(.lost(message, reason: "\(message.to) is down")) }
+            recordBallot(message, .none("it never got the request: it is down"))
             return
         }
         if shown { out.append(.delivered(message)) }
         let leader = views[m.to]?.leader, term = members[m.to].machine?.raft?.term ?? 0
         let mark = out.count
         feed(m.to, .message(from: members[m.from].name, m.message))
-        if let why = Self.ignored(m.message, leader: leader, term: term, answered: out[mark...].contains { $0.isReply(to: message) }) {
-            out.append(.noticed(member: message.to, what: why))
+        let reply = out[mark...].first { $0.isReply(to: message) }
+        let ignored = Self.ignored(m.message, by: message.to, leader: leader, term: term, answered: reply != nil)
+        if let ignored { out.append(.noticed(member: message.to, what: ignored)) }
+        if case .sent(let answer, _)? = reply, case .raft(let r) = answer.message {
+            switch r.kind {
+            case .voteResponse(let granted), .preVoteResponse(let granted):
+                recordBallot(message, granted ? .granted : .refused(voteRefusal(message, voter: m.to) ?? "no reason known"))
+            default: break
+            }
+        } else if reply == nil {
+            recordBallot(message, .none(ignored.map { $0.replacingOccurrences(of: "ignores it: ", with: "it ignored the request: ") } ?? "it did not answer"))
+        }
+    }
+
+    /// Notes a vote or pre-vote request's fate in ``elections`` (other messages are skipped).
+    mutating func recordBallot(_ message: StepMessage, _ answer: ElectionJournal.Answer) {
+        guard case .raft(let m) = message.message else { return }
+        switch m.kind {
+        case .vote, .preVote:
+            let preVote = if case .preVote = m.kind { true } else { false }
+            elections.ballot(term: m.term, .init(voter: message.to, candidate: message.from, preVote: preVote, answer: answer))
+        default: break
+        }
+    }
+
+    /// Why member `voter` refused the vote request `message`, by the core's own rule, with
+    /// members named.
+    func voteRefusal(_ message: StepMessage, voter: Int) -> String? {
+        guard case .raft(let m) = message.message, let raft = members[voter].machine?.raft else { return nil }
+        let refusal: VoteRefusal?
+        switch m.kind {
+        case let .vote(lastIndex, lastTerm, _):
+            refusal = raft.voteRefusal(from: m.from, term: m.term, lastIndex: lastIndex, lastTerm: lastTerm, preVote: false)
+        case let .preVote(lastIndex, lastTerm):
+            refusal = raft.voteRefusal(from: m.from, term: m.term, lastIndex: lastIndex, lastTerm: lastTerm, preVote: true)
+        default:
+            return nil
+        }
+        guard let refusal else { return nil }
+        let name = { (id: NodeID) in self.members.first { NodeInfo.numericID($0.name) == id }?.name ?? "\(id)" }
+        switch refusal {
+        case .votedFor(let id) where id == raft.id: return "already voted for itself in term \(raft.term) (it is a candidate too)"
+        case .votedFor(let id): return "already voted for \(name(id)) in term \(raft.term)"
+        case .followsLeader(let id): return "it follows leader \(name(id)) in term \(raft.term)"
+        case let .logBehind(ours, theirs): return "stale log: the candidate's last entry \(theirs) is behind its own \(ours)"
         }
     }
 
     /// Why a vote request got no answer at all, which the transcript would otherwise leave
     /// unexplained: the core answers every vote request except one that is stale or that
     /// arrives during the leader lease.
-    static func ignored(_ message: PeerMessage, leader: String?, term: UInt64, answered: Bool) -> String? {
+    static func ignored(_ message: PeerMessage, by receiver: String, leader: String?, term: UInt64, answered: Bool) -> String? {
         guard !answered, case .raft(let m) = message else { return nil }
         switch m.kind {
         case .vote(_, _, false), .preVote:
+            if m.term > term, let leader, leader == receiver {
+                return "ignores it: it leads term \(term) itself (leader lease: its followers heard from it within the minimum election timeout)"
+            }
             if m.term > term, let leader {
                 return "ignores it: it heard from its leader \(leader) within the minimum election timeout (leader lease)"
             }

@@ -43,6 +43,8 @@ public struct SteppedCluster: Sendable {
     /// The sides of the current partition, by name (empty: none).
     var partitionSides: [[String]] = []
     var clients = StepClients()
+    /// Every election seen, for ``StepCommand/why(term:)``.
+    var elections = ElectionJournal()
     /// Events of the command being run.
     var out: [StepEvent] = []
 
@@ -113,6 +115,7 @@ public struct SteppedCluster: Sendable {
         case .messages: out += messageReport().map(StepEvent.report)
         case .history: out += clients.report().map(StepEvent.report)
         case .check: out += [.report(check().line)]
+        case .why(let term): out += elections.explain(term: term, voters: members.count).map(StepEvent.report)
         }
         deliverBackground()
         defer { out = [] }
@@ -195,6 +198,9 @@ public struct SteppedCluster: Sendable {
         guard let machine = members[i].machine else { return }
         let view = MemberView(machine, reusing: views[i])
         let before = views[i] ?? MemberView.empty(like: view)
+        if (before.role, before.term) != (view.role, view.term) {
+            elections.roleChanged(members[i].name, role: view.role, term: view.term)
+        }
         out += before.changes(to: view, member: members[i].name)
         views[i] = view
         out += effects
@@ -218,6 +224,7 @@ public struct SteppedCluster: Sendable {
             if !StepNetwork.isBackground(message) || options.showsFailureDetector {
                 effects.append(.sent(stepMessage(m), lost: lost))
             }
+            if let lost { recordBallot(stepMessage(m), .none("it never got the request: " + lost)) }
         case let .answer(id, result):
             let note = clients.waiting(id).flatMap { staleness(of: $0.request, on: i) }
             if let event = clients.answered(id, result, by: members[i].name, note: note, at: historyTime()) { effects.append(event) }
