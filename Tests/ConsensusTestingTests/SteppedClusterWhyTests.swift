@@ -17,13 +17,8 @@ struct SteppedClusterWhyTests {
         return lines.joined(separator: "\n")
     }
 
-    // Reference: §5.2. Everyone grants: pre-votes first, then votes.
-    @Test("§5.2 why: an election where every member grants")
-    func unanimous() throws {
-        #expect(try Self.whyLines("why\ncampaign n1\nstabilize\nwhy") == """
-            > why
-            why: no election yet (campaign a member, or tick until an election timeout)
-            > why
+    /// The report of n1's election in term 1 when everyone grants.
+    static let unanimous = """
             term 1: n1 won with 3 of 3 votes (n1 n3 n2); a majority is 2
               n1 asked for pre-votes first (would I win?): 3 of 3 (n1 n3 n2); it won it, so it campaigned for real
               n1 campaigned: 3 of 3 votes (n1 n3 n2)
@@ -31,6 +26,16 @@ struct SteppedClusterWhyTests {
               n2 granted its pre-vote to n1
               n3 granted its vote to n1
               n2 granted its vote to n1
+        """
+
+    // Reference: §5.2. Everyone grants: pre-votes first, then votes.
+    @Test("§5.2 why: an election where every member grants")
+    func unanimous() throws {
+        #expect(try Self.whyLines("why\ncampaign n1\nstabilize\nwhy") == """
+            > why
+            why: no election yet (campaign a member, or tick until an election timeout)
+            > why
+            \(Self.unanimous)
             """)
     }
 
@@ -89,13 +94,7 @@ struct SteppedClusterWhyTests {
               n1 gave n2 no pre-vote: it ignored the request: it leads term 1 itself (leader lease: its followers heard from it within the minimum election timeout)
               n3 gave n2 no pre-vote: it ignored the request: it heard from its leader n1 within the minimum election timeout (leader lease)
             > why term 1
-            term 1: n1 won with 3 of 3 votes (n1 n3 n2); a majority is 2
-              n1 asked for pre-votes first (would I win?): 3 of 3 (n1 n3 n2); it won it, so it campaigned for real
-              n1 campaigned: 3 of 3 votes (n1 n3 n2)
-              n3 granted its pre-vote to n1
-              n2 granted its pre-vote to n1
-              n3 granted its vote to n1
-              n2 granted its vote to n1
+            \(Self.unanimous)
             > why term 9
             why: no election seen in term 9; elections in terms: 1 2
             """)
