@@ -26,7 +26,7 @@ struct SteppedClusterWhyTests {
               n2 granted its pre-vote to n1
               n3 granted its vote to n1
               n2 granted its vote to n1
-        """
+            """
 
     // Reference: §5.2. Everyone grants: pre-votes first, then votes.
     @Test("§5.2 why: an election where every member grants")
