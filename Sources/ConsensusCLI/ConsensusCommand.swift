@@ -6,7 +6,7 @@ public struct ConsensusCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "consensus",
         abstract: "A consensus toolkit: Raft and simple-majority voting, a simulator and benchmarks.",
-        subcommands: [ReplCommandLine.self, NodeCommand.self, ClusterCommand.self, SimCommand.self, BenchCommand.self, StorageCrashChildCommand.self]
+        subcommands: [ReplCommandLine.self, RunCommand.self, NodeCommand.self, ClusterCommand.self, SimCommand.self, BenchCommand.self, StorageCrashChildCommand.self]
     )
 
     public init() {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsensusREPL
+import ConsensusTesting
 import Foundation
 
 /// `consensus repl`: the interactive REPL on a local cluster of node processes (or on a running
@@ -23,13 +24,29 @@ struct ReplCommandLine: AsyncParsableCommand {
     @Option(help: "How long to wait for the local cluster's leader (default 60s).")
     var wait = "60s"
 
-    @Flag(help: "Step mode: a deterministic simulated cluster in this process (coming).")
+    @Flag(help: "Step mode: a deterministic simulated cluster in this process; nothing moves until you say so, every message is shown.")
     var simulated = false
+
+    @Option(help: "Step mode: the seed (the same seed and commands print the same bytes; default 1).")
+    var seed: UInt64?
+
+    /// The step mode's options, from --seed, --nodes, --mechanism and --quorum.
+    func stepOptions() throws(ReplError) -> SteppedClusterOptions {
+        var settings = ["nodes": String(settings.nodes), "mechanism": settings.mechanism, "seed": String(seed ?? 1)]
+        if let quorum = self.settings.quorum { settings["quorum"] = String(quorum) }
+        return try SteppedClusterOptions.from(settings: settings)
+    }
 
     func validate() throws {
         if simulated {
-            throw ValidationError("--simulated: step mode is coming but not built yet; 'consensus repl' runs the process mode")
+            if connect != nil { throw ValidationError("--simulated runs a cluster in this process: it cannot --connect") }
+            if settings.heartbeat != nil || settings.electionTimeout != nil {
+                throw ValidationError("--simulated counts time in heartbeat intervals ('tick'): --heartbeat and --election-timeout shape process clusters only")
+            }
+            do { _ = try stepOptions() } catch { throw ValidationError("--\(error.message)") }
+            return
         }
+        if seed != nil { throw ValidationError("--seed applies to step mode: add --simulated") }
         if let problem = settings.plan(parentPID: nil).problem { throw ValidationError(problem) }
         guard DurationArgument(wait) != nil else { throw ValidationError("--wait: a duration such as 60s, not '\(wait)'") }
         if let connect, connect.split(separator: ",").isEmpty {
@@ -39,6 +56,15 @@ struct ReplCommandLine: AsyncParsableCommand {
 
     func run() async throws {
         let shell = ReplShell(historyPath: ReplShell.defaultHistoryPath)
+        if simulated {
+            let options = try stepOptions()
+            let status = await shell.run(prompt: "step> ") {
+                let session = try StepSession(options: options)
+                return (session, session.greeting(options))
+            }
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         let plan = settings.plan(parentPID: getpid())
         let connect = self.connect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let timeout = DurationArgument(wait)?.duration ?? .seconds(60)

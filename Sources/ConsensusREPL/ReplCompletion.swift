@@ -4,6 +4,9 @@ public struct ReplCompletion: Sendable {
     public var members: [String]
     /// Keys this session has used.
     public var keys: [String]
+    /// The command words, when not the process mode's (``CommandCatalog``): the step mode's.
+    /// After the first word, members and keys are offered.
+    public var commands: [String]?
 
     public init(members: [String] = [], keys: [String] = []) {
         self.members = members
@@ -25,6 +28,7 @@ public struct ReplCompletion: Sendable {
     }
 
     private func all(after previous: [String]) -> [String] {
+        if let commands { return previous.isEmpty ? commands : members + ["leader"] + keys }
         guard let name = previous.first else { return CommandCatalog.names }
         guard let spec = CommandCatalog.spec(name.lowercased()) else { return [] }
         if previous.last == "--on" { return members + ["leader"] }

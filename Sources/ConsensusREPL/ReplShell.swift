@@ -49,9 +49,22 @@ public final class ReplShell: @unchecked Sendable {
     /// - Parameter start: starts the backend; returns it and a one-line greeting.
     /// - Returns: the exit status.
     public func run(start: @escaping @Sendable () async throws -> (any ReplBackend, String)) async -> Int32 {
+        await run(prompt: Self.prompt) { [weak self] in
+            let (backend, greeting) = try await start()
+            let shell = self
+            return (ReplSession(backend: backend) { line in shell?.emit(line) }, greeting)
+        }
+    }
+
+    /// Runs a session of any interpreter (see ``run(start:)``).
+    /// - Parameters:
+    ///   - prompt: the prompt on a terminal.
+    ///   - start: builds the interpreter; returns it and a one-line greeting.
+    /// - Returns: the exit status.
+    public func run(prompt: String, interpreter start: @escaping @Sendable () async throws -> (any LineInterpreter, String)) async -> Int32 {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             let thread = Thread { [self] in
-                continuation.resume(returning: self.loop(start: start))
+                continuation.resume(returning: self.loop(prompt: prompt, start: start))
             }
             thread.name = "consensus-repl-shell"
             thread.start()
@@ -83,21 +96,20 @@ public final class ReplShell: @unchecked Sendable {
         return (box.value!, caught)
     }
 
-    func loop(start: @escaping @Sendable () async throws -> (any ReplBackend, String)) -> Int32 {
-        let (started, startSignal) = wait { () async -> Result<(any ReplBackend, String), any Error> in
+    func loop(prompt: String, start: @escaping @Sendable () async throws -> (any LineInterpreter, String)) -> Int32 {
+        let (started, startSignal) = wait { () async -> Result<(any LineInterpreter, String), any Error> in
             do { return .success(try await start()) } catch { return .failure(error) }
         }
-        let backend: any ReplBackend
+        let session: any LineInterpreter
         let greeting: String
         switch started {
         case .failure(let error):
             FileHandle.standardError.write(Data("consensus repl: \(error)\n".utf8))
             return startSignal.map { 128 + $0 } ?? 1
-        case .success(let (b, g)):
-            backend = b
+        case .success(let (s, g)):
+            session = s
             greeting = g
         }
-        let session = ReplSession(backend: backend) { [weak self] line in self?.emit(line) }
         if startSignal != nil {
             _ = wait { await session.shutdown() }
             return 128 + (startSignal ?? 0)
@@ -112,7 +124,7 @@ public final class ReplShell: @unchecked Sendable {
             if interactive {
                 let completion = wait { await session.completion() }.value
                 LineEditor.completion = completion
-                switch readInteractiveLine() {
+                switch readInteractiveLine(prompt: prompt) {
                 case .line(let text): line = text
                 case .signal(let number): exitSignal = number; break lines
                 }
@@ -142,8 +154,8 @@ public final class ReplShell: @unchecked Sendable {
     enum Read { case line(String?), signal(Int32) }
 
     /// A line from readline; Ctrl-C drops the line being typed.
-    func readInteractiveLine() -> Read {
-        LineEditor.prompt(Self.prompt)
+    func readInteractiveLine(prompt: String) -> Read {
+        LineEditor.prompt(prompt)
         while true {
             let ready = poll([0, signals.readFD, outputWakeup.readFD])
             if ready.contains(outputWakeup.readFD) { flushQueued(aboveLine: true) }

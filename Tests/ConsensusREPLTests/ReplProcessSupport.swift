@@ -31,12 +31,14 @@ struct ReplRun {
         return environment
     }
 
-    /// Runs `consensus repl arguments` with `script` on its stdin (a pipe: piped mode).
+    /// Runs `consensus repl arguments` (or another `command`) with `script` on its stdin (a
+    /// pipe: piped mode).
     /// - Returns: the exit status and everything it printed (stdout, then stderr).
-    func piped(_ script: String, _ arguments: [String], timeout: Duration = .seconds(600)) throws -> (status: Int32, output: String) {
+    func piped(_ script: String, _ arguments: [String], command: String = "repl",
+               timeout: Duration = .seconds(600)) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["repl"] + arguments
+        process.arguments = [command] + arguments
         process.environment = environment
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input

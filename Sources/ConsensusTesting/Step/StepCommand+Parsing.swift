@@ -104,8 +104,8 @@ extension StepCommand {
         }
     }
 
-    /// The usage of each command.
-    static let forms: [String: String] = [
+    /// The usage of each command, by its word.
+    public static let forms: [String: String] = [
         "tick": "tick [n] [member]", "deliver": "deliver [all | a->b]", "drop": "drop [all | a->b]", "step": "step",
         "stabilize": "stabilize", "campaign": "campaign <member>", "crash": "crash <member>", "restart": "restart <member>",
         "partition": "partition <members> [| <members>]", "heal": "heal", "status": "status", "debug": "debug [member]",
@@ -136,7 +136,7 @@ extension StepCommand {
 
     /// Words separated by spaces; a double-quoted word may hold spaces (and keeps its quotes,
     /// so that it reads as a JSON string).
-    static func tokens(_ line: String) -> [String] {
+    public static func tokens(_ line: String) -> [String] {
         var tokens: [String] = []
         var current = ""
         var quoted = false
@@ -157,7 +157,7 @@ extension StepCommand {
     }
 
     /// `line` without spaces and tabs at either end.
-    static func trimmed(_ line: Substring) -> String {
+    public static func trimmed(_ line: Substring) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let start = line.firstIndex(where: { !isSpace($0) }), let end = line.lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(line[start...end])
