@@ -100,7 +100,7 @@ public struct LeaderElection: Sendable {
             _ = await node.outcome(ofRecipe: lease.release)
             throw error
         }
-        return Leadership(election: name, key: key, value: value, lease: lease, clock: clock, node: node)
+        return Leadership(election: name, value: value, lease: lease, clock: clock, node: node)
     }
 
     /// Who leads now, read linearizably (never older than a change that completed before the
@@ -118,6 +118,32 @@ public struct LeaderElection: Sendable {
         // appears newer than the term it is compared with.
         let record = await node.versioned(key)?.value
         return ElectionLeader.current(record: record, grant: await node.heldLock(lockName))
+    }
+
+    /// Ends this candidate's term with `token`: withdraws the published record if it is still
+    /// that term's, then releases the election's lock, so the next waiting candidate is elected
+    /// without waiting for the TTL. For a process that kept only the token (an HTTP client);
+    /// with a ``Leadership`` call ``Leadership/resign()``.
+    /// - Returns: `true` if this call freed the election; `false` if that term had already
+    ///   lapsed or the token is not this candidate's (nothing was changed then).
+    /// - Throws: what the withdrawal or the release throws when they get no answer (the term
+    ///   then ends at the latest when its TTL passes).
+    @discardableResult
+    public func resign(token: UInt64) async throws(RecipeError) -> Bool {
+        try node.requireRaft("LeaderElection")
+        var withdrawal: RecipeError?
+        do throws(RecipeError) {
+            let mine = ElectionLeader(candidate: candidate, value: nil, token: token)
+            try await Self.write(.withdraw(mine), key: key, on: node, election: name)
+        } catch {
+            withdrawal = error
+        }
+        let released = await node.outcome(ofRecipe: .lockRelease(name: lockName, holder: candidate, token: token))
+        if let withdrawal { throw withdrawal }
+        switch try released.answer(key: lockName).result {
+        case .lockReleased(let freed): return freed
+        case let other: throw .rejected(key: lockName, reason: "unexpected answer \(other)")
+        }
     }
 
     /// Performs the writes of an ``ElectionRecordWrite``.

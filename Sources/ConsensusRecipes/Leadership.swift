@@ -32,11 +32,11 @@ public final class Leadership: Sendable {
         var value: ConsensusValue
     }
 
-    init(election: String, key: String, value: ConsensusValue, lease: LockLease, clock: RecipeClock, node: ConsensusTrait) {
+    init(election: String, value: ConsensusValue, lease: LockLease, clock: RecipeClock, node: ConsensusTrait) {
         self.election = election
         self.candidate = lease.grant.holder
         self.token = lease.grant.token
-        self.key = key
+        self.key = LeaderElection.prefix + election
         self.clock = clock
         self.node = node
         self.state = Mutex(State(lease: lease, value: value))
@@ -44,6 +44,10 @@ public final class Leadership: Sendable {
 
     /// The value this leader published last.
     public var value: ConsensusValue { state.withLock { $0.value } }
+
+    /// The term's lock grant as last answered (its `expiresAt` is in store time: see
+    /// ``LockGrant/expiresAt``).
+    public var grant: LockGrant { state.withLock { $0.lease.grant } }
 
     /// This leader as observers see it.
     public var leader: ElectionLeader { ElectionLeader(candidate: candidate, value: value, token: token) }
@@ -87,20 +91,10 @@ public final class Leadership: Sendable {
 
     /// Ends the term: withdraws the published record (only if it is still this term's) and frees
     /// the election, so the next waiting candidate is elected without waiting for the TTL.
+    /// See ``LeaderElection/resign(token:)``.
     /// - Returns: `true` if this call freed the election; `false` if the term had already lapsed.
-    /// - Throws: what the withdrawal or the release throws when they get no answer (the term
-    ///   then ends at the latest when its TTL passes).
     @discardableResult
     public func resign() async throws(RecipeError) -> Bool {
-        let (lease, value) = state.withLock { ($0.lease, $0.value) }
-        let mine = ElectionLeader(candidate: candidate, value: value, token: token)
-        var withdrawal: RecipeError?
-        do throws(RecipeError) { try await LeaderElection.write(.withdraw(mine), key: key, on: node, election: election) } catch { withdrawal = error }
-        let released = await node.outcome(ofRecipe: lease.release)
-        if let withdrawal { throw withdrawal }
-        switch try released.answer(key: lease.grant.name).result {
-        case .lockReleased(let freed): return freed
-        case let other: throw .rejected(key: lease.grant.name, reason: "unexpected answer \(other)")
-        }
+        try await LeaderElection(election, candidate: candidate, on: node).resign(token: token)
     }
 }

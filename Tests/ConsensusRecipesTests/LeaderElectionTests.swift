@@ -5,25 +5,15 @@ import Testing
 
 @Suite("Recipes: leader election")
 struct LeaderElectionTests {
-    /// One leader's term as it saw it: from its election to just before it resigned (on a
-    /// ``HistoryClock``, which keeps the order of events at the same virtual instant).
-    struct Term: Sendable {
-        var candidate: String
-        var token: UInt64
-        var start: Int64
-        var end: Int64
-    }
-
-    actor Terms {
-        var all: [Term] = []
-        func add(_ term: Term) { all.append(term) }
-    }
+    /// A leader's term as it saw it (from its election to just before it resigned) is a lock
+    /// tenure: the same record serves.
+    typealias Term = DistributedLockTests.Tenure
 
     @Test("Several candidates on different members: one leader at a time, tokens strictly increase, leader() names it")
     func oneLeaderAtATime() async throws {
         try await withCluster { cluster in
             _ = try await cluster.waitForLeader()
-            let terms = Terms()
+            let terms = DistributedLockTests.Tenures()
             let clock = cluster.clock
             let history = HistoryClock(clock)
             let nodes = await cluster.nodes
@@ -36,7 +26,7 @@ struct LeaderElectionTests {
                             let start = history.now
                             #expect(try await election.leader() == term.leader)
                             try await clock.sleep(for: .milliseconds(20))   // leading
-                            await terms.add(Term(candidate: term.candidate, token: term.token, start: start, end: history.now))
+                            await terms.add(Term(holder: term.candidate, token: term.token, start: start, end: history.now))
                             #expect(try await term.resign())
                         }
                     }
@@ -46,7 +36,7 @@ struct LeaderElectionTests {
             let ordered = await terms.all.sorted { $0.start < $1.start }
             #expect(ordered.count == 9)
             for (a, b) in zip(ordered, ordered.dropFirst()) {
-                #expect(a.end < b.start, "\(a.candidate) (token \(a.token)) and \(b.candidate) (token \(b.token)) led at once")
+                #expect(a.end < b.start, "\(a.holder) (token \(a.token)) and \(b.holder) (token \(b.token)) led at once")
                 #expect(a.token < b.token, "tokens must strictly increase from term to term")
             }
             #expect(try await LeaderElection("scheduler", candidate: "reader", on: nodes[0]).leader() == nil)
