@@ -24,7 +24,8 @@ public final class Leadership: Sendable {
     public let token: UInt64
     private let node: ConsensusTrait
     private let key: String
-    private let clock: RecipeClock
+    /// The clock the lease's times are counted on (from the campaign).
+    let clock: RecipeClock
     private let state: Mutex<State>
 
     private struct State: Sendable {
@@ -70,12 +71,20 @@ public final class Leadership: Sendable {
         let sent = clock.now
         switch lease.renewed(await node.outcome(ofRecipe: lease.renewal), sentAt: sent) {
         case .renewed:
-            state.withLock { if lease.validUntil > $0.lease.validUntil { $0.lease = lease } }
+            renewed(lease)
         case .lost:
             throw .leadershipLost(election: election, token: token)
         case .noAnswer(let error):
             throw error
         }
+    }
+
+    /// The term's lease as last renewed.
+    var lease: LockLease { state.withLock { $0.lease } }
+
+    /// Takes in a renewed lease (a later one wins: renewals may answer out of order).
+    func renewed(_ lease: LockLease) {
+        state.withLock { if lease.validUntil > $0.lease.validUntil { $0.lease = lease } }
     }
 
     /// Publishes a new value for this term; observers see it at once.

@@ -176,6 +176,30 @@ struct LeaderElectionTests {
         }
     }
 
+    @Test("withLeadership renews the term while a body three TTLs long runs (a rival stays out, the term stays valid), then resigns")
+    func withLeadershipRenewsAndResigns() async throws {
+        try await withCluster { cluster in
+            let leader = try await cluster.waitForLeader()
+            let followers = await cluster.followers(of: leader)
+            let worker = LeaderElection("batch", candidate: "worker", on: followers[0], ttl: .milliseconds(1200))
+            let rival = LeaderElection("batch", candidate: "rival", on: followers[1])
+            let clock = cluster.clock
+            let token = try await worker.withLeadership(value: "w") { term in
+                let end = clock.now() + .milliseconds(3600)
+                while clock.now() < end {
+                    await #expect(throws: RecipeError.self) { try await rival.campaign(value: "r") }
+                    try await clock.sleep(for: .milliseconds(100))
+                }
+                #expect(term.isValid, "the background renewals must move validUntil")
+                return term.token
+            }
+            #expect(try await rival.leader() == nil)
+            let next = try await rival.campaign(value: "r")
+            #expect(next.token > token)
+            try await next.resign()
+        }
+    }
+
     @Test("With simple_majority the election refuses with needsRaft")
     func simpleMajorityRefuses() async throws {
         let node = ConsensusTrait(nodeID: "solo", configuration: .simpleMajority())
