@@ -107,6 +107,11 @@ public struct LeaderElection: Sendable {
     /// call): `nil` if nobody does (the last leader resigned, or its term lapsed in store time).
     /// Right after an election, before the new leader has published its value, the answer has
     /// the new leader's name and token and a `nil` value.
+    ///
+    /// Expiry is judged as for locks (``ConsensusTrait/heldLock(_:)``): against the store's
+    /// clock, which moves with each applied entry. On an idle cluster a term whose TTL has just
+    /// passed is still reported until the next entry is applied; the token, not this answer, is
+    /// what keeps a deposed leader from acting.
     public func leader() async throws(RecipeError) -> ElectionLeader? {
         try node.requireRaft("LeaderElection")
         do {
