@@ -28,12 +28,28 @@ extension DistributedLock {
     ) async throws -> T {
         let clock = RecipeClock(node.clock)
         let lease = try await acquireLease(ttl: ttl, wait: wait, clock: clock)
-        let grant = lease.grant
-        let (result, lost) = await withTaskGroup(of: Step<T>.self) { group -> (Result<T, any Error>?, RecipeError?) in
+        let (result, lost) = await holding(lease, renewEvery: ttl / 3, clock: clock) { try await body(lease.grant.token) }
+        if let lost { throw lost }
+        _ = try? await release(lease.grant)
+        return try result!.get()
+    }
+
+    /// Runs `body` while renewing `lease` every `interval` in the background (calling
+    /// `onRenewed` with each renewed lease), and cancels `body` if the lease is lost. Shared by
+    /// ``withLock(ttl:wait:_:)`` and ``LeaderElection/withLeadership(value:wait:_:)``; neither
+    /// acquires nor releases.
+    /// - Returns: what `body` came to (`nil` only if it never finished), and the loss, if the
+    ///   lease was lost while `body` ran.
+    func holding<T: Sendable>(
+        _ lease: LockLease, renewEvery interval: Duration, clock: RecipeClock,
+        onRenewed: @escaping @Sendable (LockLease) -> Void = { _ in },
+        _ body: @escaping @Sendable () async throws -> T
+    ) async -> (result: Result<T, any Error>?, lost: RecipeError?) {
+        await withTaskGroup(of: Step<T>.self) { group -> (Result<T, any Error>?, RecipeError?) in
             group.addTask {
-                do { return .finished(.success(try await body(grant.token))) } catch { return .finished(.failure(error)) }
+                do { return .finished(.success(try await body())) } catch { return .finished(.failure(error)) }
             }
-            group.addTask { await keepRenewing(lease, every: ttl / 3, clock: clock) }
+            group.addTask { await keepRenewing(lease, every: interval, clock: clock, onRenewed: onRenewed) }
             var result: Result<T, any Error>?
             var lost: RecipeError?
             for await step in group {
@@ -51,9 +67,6 @@ extension DistributedLock {
             }
             return (result, lost)
         }
-        if let lost { throw lost }
-        _ = try? await release(grant)
-        return try result!.get()
     }
 
     /// What a child task of ``withLock(ttl:wait:_:)`` reports.
@@ -85,7 +98,8 @@ extension DistributedLock {
 
     /// Renews every `interval` until cancelled (`.stopped`) or the lease is lost (`.lost`): a
     /// renewal is refused, or none was answered before the lease ran out on `clock`.
-    private func keepRenewing<T>(_ lease: LockLease, every interval: Duration, clock: RecipeClock) async -> Step<T> {
+    private func keepRenewing<T>(_ lease: LockLease, every interval: Duration, clock: RecipeClock,
+                                 onRenewed: @Sendable (LockLease) -> Void) async -> Step<T> {
         var lease = lease
         while true {
             try? await clock.sleep(for: interval)
@@ -100,7 +114,7 @@ extension DistributedLock {
             }
             switch lease.renewed(answer, sentAt: sent) {
             case .renewed:
-                continue
+                onRenewed(lease)
             case .lost:
                 return .lost(.lockLost(name: name, token: lease.grant.token))
             case .noAnswer:

@@ -100,7 +100,8 @@ extension ConsensusTrait {
 /// virtual time runs both on one).
 struct RecipeClock: Sendable {
     private let clock: RuntimeClock
-    private let origin: Duration
+    /// The member's clock reading at creation: ``now`` counts from here.
+    let origin: Duration
 
     init(_ clock: RuntimeClock) {
         self.clock = clock

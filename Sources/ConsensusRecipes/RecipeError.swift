@@ -24,6 +24,13 @@ public enum RecipeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A renewal was refused: the grant with this token lapsed and the lock may now belong to
     /// someone else. Writes carrying this token will be refused by a ``FencedResource``.
     case lockLost(name: String, token: UInt64)
+    /// ``LeaderElection/campaign(value:wait:)`` was not elected before its wait ended: another
+    /// candidate led all along. Nothing is held.
+    case notElected(election: String, waited: Duration)
+    /// The leadership of the term with this token is over: its lease lapsed (a renewal was
+    /// refused), or a leader with a larger token has published. Writes carrying this token will
+    /// be refused by a ``FencedResource`` once the newer leader has written.
+    case leadershipLost(election: String, token: UInt64)
 
     public var description: String {
         switch self {
@@ -41,6 +48,10 @@ public enum RecipeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "lock \(name.debugDescription) was not acquired in time (waited \(waited)): someone else held it, or our grant came back too late to use and was released"
         case let .lockLost(name, token):
             return "lock \(name.debugDescription) was lost: the grant with token \(token) lapsed or was taken over"
+        case let .notElected(election, waited):
+            return "election \(election.debugDescription) was not won in time (waited \(waited)): another candidate led"
+        case let .leadershipLost(election, token):
+            return "leadership of election \(election.debugDescription) with token \(token) is over: its lease lapsed or a newer leader was elected"
         }
     }
 }

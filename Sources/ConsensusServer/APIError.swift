@@ -54,6 +54,8 @@ extension APIError {
         case .rejected, .conflict: self.init(.conflict, code: "rejected", error.description)
         case .lockLost: self.init(.conflict, code: "lock_lost", error.description)
         case .lockNotAcquired: self.init(.conflict, code: "lock_not_acquired", error.description)
+        case .notElected: self.init(.conflict, code: "not_elected", error.description)
+        case .leadershipLost: self.init(.conflict, code: "leadership_lost", error.description)
         case .needsRaft: self.init(.notImplemented, code: "unsupported", error.description)
         }
     }

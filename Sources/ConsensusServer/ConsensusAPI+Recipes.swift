@@ -12,13 +12,8 @@ extension ConsensusAPI {
         router.post("/v1/locks/:name/acquire") { request, context -> LockReply in
             let name = try Self.name(context)
             let acquire = try await body(LockAcquireRequest.self, request)
-            guard (1...Self.ttlMillisecondsMax).contains(acquire.ttlMs) else {
-                throw APIError.badRequest("field 'ttlMs': from 1 to \(Self.ttlMillisecondsMax) (a year)")
-            }
-            if let wait = acquire.waitMs, !(0...Self.waitMillisecondsMax).contains(wait) {
-                throw APIError.badRequest("field 'waitMs': from 0 to \(Self.waitMillisecondsMax) (ten minutes)")
-            }
-            if let wait = acquire.waitMs, wait > 0 {
+            _ = try Self.checkedTTL(acquire.ttlMs)
+            if let wait = try Self.checkedWait(acquire.waitMs), wait > 0 {
                 // Waiting: the recipe retries with backoff and releases grants that came too late.
                 let lock = DistributedLock(name, holder: acquire.holder, on: node)
                 do throws(RecipeError) {
@@ -36,9 +31,7 @@ extension ConsensusAPI {
         router.post("/v1/locks/:name/renew") { request, context -> LockRenewReply in
             let name = try Self.name(context)
             let renew = try await body(LockTokenRequest.self, request)
-            guard let ttl = renew.ttlMs, (1...Self.ttlMillisecondsMax).contains(ttl) else {
-                throw APIError.badRequest("field 'ttlMs': required, from 1 to \(Self.ttlMillisecondsMax) (a year)")
-            }
+            let ttl = try Self.checkedTTL(renew.ttlMs)
             let (result, _) = try await appliedWithResult(.lockRenew(name: name, holder: renew.holder, token: renew.token, ttlMilliseconds: ttl))
             guard case .lock(let grant) = result else { throw Self.unexpected(result) }
             return LockRenewReply(renewed: grant != nil, token: renew.token, expiresAtMs: grant?.expiresAt)

@@ -46,6 +46,7 @@ public struct ConsensusAPI: Sendable {
         addProposalRoutes(to: router)
         addLockRoutes(to: router)
         addCounterRoutes(to: router)
+        addElectionRoutes(to: router)
         addMemberRoutes(to: router)
         addAdminRoutes(to: router)
         addStreamRoutes(to: router)

@@ -25,4 +25,25 @@ struct ReadmeRecipesTests {
             #expect(try await AtomicCounter("sold", on: node).read() == 1)
         }
     }
+
+    @Test("The README's leader election snippet compiles and runs")
+    func readmeElectionSnippet() async throws {
+        try await withCluster { cluster in
+            _ = try await cluster.waitForLeader()
+            let node = await cluster.node("node-2")!
+            let game = FencedResource<String>("lobby")
+
+            // --- README: Leader election for applications (keep in sync) ---
+            let election = LeaderElection("game-host", candidate: "program-7", on: node, ttl: .seconds(5))
+            let term = try await election.campaign(value: "10.0.0.7:7000", wait: .seconds(30))
+            try await game.write("playing", token: term.token)   // a deposed host's older token is refused
+            for await leader in try election.observe() { print(leader?.candidate ?? "nobody leads"); break }
+            try await term.renew()                                // at least once per TTL while leading
+            try await term.resign()                               // the next candidate is elected at once
+            // --- end ---
+
+            #expect(await game.value == "playing")
+            #expect(try await election.leader() == nil)
+        }
+    }
 }
