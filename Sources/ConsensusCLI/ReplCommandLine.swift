@@ -68,7 +68,14 @@ struct ReplCommandLine: AsyncParsableCommand {
         let plan = settings.plan(parentPID: getpid())
         let connect = self.connect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let timeout = DurationArgument(wait)?.duration ?? .seconds(60)
-        let status = await shell.run {
+        var header = ["nodes=\(connect?.count ?? plan.nodes)"]
+        if connect == nil {
+            if plan.mechanism != "raft" { header.append("mechanism=\(plan.mechanism)") }
+            if let quorum = plan.quorum { header.append("quorum=\(quorum)") }
+            if let heartbeat = plan.heartbeat { header.append("heartbeat=\(heartbeat)") }
+            if let electionTimeout = plan.electionTimeout { header.append("electionTimeout=\(electionTimeout)") }
+        }
+        let status = await shell.run(scriptSettings: header) {
             if let connect {
                 let backend = try await ProcessBackend.connect(connect)
                 return (backend, "Attached to \(backend.order.count) members (\(backend.order.joined(separator: ", "))); "

@@ -19,10 +19,19 @@ public enum VoteRefusal: Sendable, Hashable, CustomStringConvertible {
     case logBehind(ours: LastEntry, theirs: LastEntry)
 
     /// For people, with node ids as numbers: `already voted for 2 in this term`.
-    public var description: String {
+    public var description: String { describe(term: nil, voter: nil) { "\($0)" } }
+
+    /// For people, with members named by `name`: `already voted for n2 in term 3`.
+    /// - Parameters:
+    ///   - term: the voter's term, said when given.
+    ///   - voter: the voter's id, so that a vote for itself says so.
+    ///   - name: a member's name from its id.
+    public func describe(term: Term?, voter: NodeID?, name: (NodeID) -> String) -> String {
+        let when = term.map { " in term \($0)" } ?? " in this term"
         switch self {
-        case .votedFor(let id): return "already voted for \(id) in this term"
-        case .followsLeader(let id): return "follows leader \(id) in this term"
+        case .votedFor(let id) where id == voter: return "already voted for itself\(when) (it is a candidate too)"
+        case .votedFor(let id): return "already voted for \(name(id))\(when)"
+        case .followsLeader(let id): return "it follows leader \(name(id))\(when)"
         case let .logBehind(ours, theirs):
             return "stale log: the candidate's last entry \(theirs) is behind its own \(ours)"
         }

@@ -31,6 +31,15 @@ extension ClientRequest {
         case .addMember(let id, let address): return ("POST", "/v1/members", ["id": .string(id), "address": .string(address)])
         case .removeMember(let id): return ("DELETE", "/v1/members/\(Self.escape(id))", nil)
         case .transferLeader(let to): return ("POST", "/v1/leader/transfer", ["to": .string(to)])
+        case let .electCampaign(election, candidate, value, ttl, wait):
+            var body: [String: ConsensusValue] = ["candidate": .string(candidate), "ttlMs": .int(ttl)]
+            if let value { body["value"] = value }
+            if let wait { body["waitMs"] = .int(wait) }
+            return ("POST", "/v1/elections/\(Self.escape(election))/campaign", .object(body))
+        case .electShow(let election): return ("GET", "/v1/elections/\(Self.escape(election))", nil)
+        case let .electResign(election, candidate, token):
+            return ("POST", "/v1/elections/\(Self.escape(election))/resign", ["candidate": .string(candidate), "token": .int(Int64(clamping: token))])
+        case .transaction(let body): return ("POST", "/v1/txn", body)
         }
     }
 
@@ -55,7 +64,7 @@ extension ClientRequest {
     /// Whether the request only reads (safe to send again).
     public var isRead: Bool {
         switch self {
-        case .status, .get, .pending, .lockShow, .counterGet: return true
+        case .status, .get, .pending, .lockShow, .counterGet, .electShow: return true
         default: return false
         }
     }

@@ -31,6 +31,13 @@ public enum ReplCommand: Sendable, Hashable {
     case check
     /// Every member's debug state.
     case debug
+    /// Who campaigned and who voted for whom in an election (the latest when `nil`).
+    case why(term: UInt64?)
+    /// Writes the session's commands as a script that `consensus run` replays.
+    case save(path: String)
+    /// Read, change and write back with compare-and-swap, retrying when another write came
+    /// between (the lesson's optimistic update, done safely).
+    case optimisticAdd(key: String, delta: Int64, on: MemberRef?)
     /// How results are printed.
     case output(OutputFormat)
     /// The command list, or one command's help.
@@ -107,6 +114,14 @@ public enum ClientRequest: Sendable, Hashable {
     case addMember(id: String, address: String)
     case removeMember(id: String)
     case transferLeader(to: String)
+    /// Campaign in the application election `election` (`POST /v1/elections/{name}/campaign`).
+    case electCampaign(election: String, candidate: String, value: ConsensusValue?, ttlMilliseconds: Int64, waitMilliseconds: Int64?)
+    /// Who leads the application election (linearizable).
+    case electShow(election: String)
+    /// Give up a term, by its token.
+    case electResign(election: String, candidate: String, token: UInt64)
+    /// An all-or-nothing transaction: the body of `POST /v1/txn` (`{"if": [...], "then": [...], "else": [...]}`).
+    case transaction(ConsensusValue)
 }
 
 /// One `name=delta` of `counter batch`.

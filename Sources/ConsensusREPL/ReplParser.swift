@@ -1,4 +1,5 @@
 import Consensus
+import Foundation
 
 /// Turns a REPL line into a ``ReplCommand``, or into a one-line error that says what to type
 /// instead (with a "did you mean" for a misspelt command). Pure: no I/O, nothing it is given can
@@ -13,6 +14,8 @@ public struct ReplParser: Sendable {
     public func parse(_ line: String) -> Result<ReplCommand?, ReplParseError> {
         let trimmed = line.drop { $0.isWhitespace }
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return .success(nil) }
+        // A transaction is JSON, whose quotes the tokenizer would take: read it raw.
+        if trimmed.lowercased().hasPrefix("txn ") || trimmed.lowercased() == "txn" { return transaction(String(trimmed.dropFirst(3))) }
         switch ReplTokenizer.words(line) {
         case .failure(let error):
             return .failure(error)
@@ -46,7 +49,6 @@ public struct ReplParser: Sendable {
 
     static func comingReason(_ name: String) -> String {
         switch name {
-        case "txn": return "'txn' is not available yet: this cluster's HTTP API has no POST /v1/txn (try 'cas' or 'counter batch')"
         default: return "'\(name)' is coming but not built yet (type 'help' for what works now)"
         }
     }
@@ -116,6 +118,25 @@ public struct ReplParser: Sendable {
         case "history": return .history
         case "check": return .check
         case "debug": return .debug
+        case "why":
+            guard !a.remaining.isEmpty else { return .why(term: nil) }
+            var word = try a.next("term")
+            if word == "term" { word = try a.next("term number") }
+            guard let term = UInt64(word) else { throw a.usageError("why [term N]: N is a term number, not '\(word)'") }
+            return .why(term: term)
+        case "save": return .save(path: try a.next("file"))
+        case "optimistic":
+            let on = try a.option("--on").map(MemberRef.init)
+            let sub = try a.subcommand()
+            let key = try a.next("key")
+            var delta: Int64 = sub == "decr" ? -1 : 1
+            if sub == "add" {
+                let text = try a.next("delta")
+                guard let d = Int64(text) else { throw a.usageError("the delta is a whole number, not '\(text)'") }
+                delta = d
+            }
+            return .optimisticAdd(key: key, delta: delta, on: on)
+        case "elect": return try elect(&a)
         case "output":
             let word = try a.next("table or json")
             guard let format = OutputFormat(rawValue: word.lowercased()) else { throw a.usageError("output is table or json, not '\(word)'") }
@@ -148,6 +169,45 @@ public struct ReplParser: Sendable {
             return .request(.lockRelease(name: name, holder: holder, token: try Self.token(try a.next("token"), a)), on: on)
         default:
             return .request(.lockShow(name: name), on: on)
+        }
+    }
+
+    /// `txn <json> [--on <member>]`: the JSON as typed (single quotes around it are taken off).
+    private func transaction(_ rest: String) -> Result<ReplCommand?, ReplParseError> {
+        var text = rest.trimmingCharacters(in: .whitespaces)
+        var on: MemberRef?
+        if let range = text.range(of: " --on ", options: .backwards) {
+            on = MemberRef(text[range.upperBound...].trimmingCharacters(in: .whitespaces))
+            text = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
+        }
+        if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") { text = String(text.dropFirst().dropLast()) }
+        let usage = "usage: txn <json> [--on <member>], as txn {\"if\":[{\"type\":\"valueEquals\",\"key\":\"a\",\"value\":1}],\"then\":[{\"type\":\"put\",\"key\":\"b\",\"value\":2}]} ('help txn')"
+        guard !text.isEmpty else { return .failure(ReplParseError("txn: give the transaction as JSON; " + usage)) }
+        guard let data = text.data(using: .utf8), let body = try? JSONDecoder().decode(ConsensusValue.self, from: data),
+              body.objectValue != nil else {
+            return .failure(ReplParseError("txn: not a JSON object: \(text.prefix(60)); " + usage))
+        }
+        return .success(.request(.transaction(body), on: on))
+    }
+
+    private func elect(_ a: inout ParsedArguments) throws -> ReplCommand {
+        let on = try a.option("--on").map(MemberRef.init)
+        let ttl = try a.option("--ttl")
+        let wait = try a.option("--wait")
+        let sub = try a.subcommand()
+        let election = try a.next("election name")
+        switch sub {
+        case "campaign":
+            let candidate = try a.next("candidate")
+            let value = a.remaining.isEmpty ? nil : ValueArgument.parse(try a.next("value"))
+            let ttlMs = try ttl.map { try Self.milliseconds($0, a) } ?? 10_000
+            return .request(.electCampaign(election: election, candidate: candidate, value: value, ttlMilliseconds: ttlMs,
+                                           waitMilliseconds: try wait.map { try Self.milliseconds($0, a) }), on: on)
+        case "resign":
+            let candidate = try a.next("candidate")
+            return .request(.electResign(election: election, candidate: candidate, token: try Self.token(try a.next("token"), a)), on: on)
+        default:
+            return .request(.electShow(election: election), on: on)
         }
     }
 

@@ -82,6 +82,8 @@ public enum TraceLine {
         case "leader_elected": details = [event["leader"]?.stringValue ?? "?"]
         case "vote_requested": details = ["by", event["peer"]?.stringValue ?? "?"]
         case "vote_granted": details = ["to", event["peer"]?.stringValue ?? "?"]
+        case "vote_refused":
+            details = ["to", event["peer"]?.stringValue ?? "?"] + (event["reason"]?.stringValue.map { ["(\($0))"] } ?? [])
         case "log_appended":
             details = ["index", event["index"]?.description ?? "?"] + (event["key"]?.stringValue.map { ["key", $0] } ?? [])
         case "state_changed":

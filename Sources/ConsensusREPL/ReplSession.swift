@@ -1,4 +1,5 @@
 import Consensus
+import Foundation
 import ConsensusTesting
 
 /// Runs REPL lines against a ``ReplBackend``: parses, resolves `leader`, sends, formats, and
@@ -30,24 +31,48 @@ public actor ReplSession {
     /// How long a command waits for an election before giving up.
     var leaderWait: Duration = .seconds(30)
     var trace: Task<Void, Never>?
+    /// What the members' events said about elections, for `why` (collected from the first command on).
+    var elections = EventElections()
+    var electionWatch: Task<Void, Never>?
+    /// The commands that worked, for `save`.
+    var script: SessionScript
 
     /// Creates a session.
     /// - Parameters:
     ///   - backend: what commands run against.
     ///   - emit: prints a line that arrives while a command runs or the prompt waits.
-    public init(backend: any ReplBackend, emit: @escaping @Sendable (String) -> Void) {
+    ///   - scriptSettings: what `save` writes in the script's header after `# mode: cluster`
+    ///     (as `nodes=3`), so that `consensus run` starts a cluster like this one.
+    public init(backend: any ReplBackend, scriptSettings: [String] = [], emit: @escaping @Sendable (String) -> Void) {
         self.backend = backend
         self.emit = emit
+        self.script = SessionScript(mode: "cluster", settings: scriptSettings)
     }
+
+    /// Starts collecting the members' election events for `why` (once).
+    func watchElections() {
+        guard electionWatch == nil else { return }
+        let events = backend.events()
+        electionWatch = Task { [weak self] in
+            for await event in events {
+                guard let self, !Task.isCancelled else { break }
+                await self.note(event)
+            }
+        }
+    }
+
+    func note(_ event: ConsensusValue) { elections.add(event) }
 
     /// What tab completion offers: the members and the keys seen so far.
     public func completion() async -> ReplCompletion {
+        watchElections()
         if members.isEmpty { members = await backend.memberIDs() }
         return ReplCompletion(members: members, keys: keys.sorted())
     }
 
     /// Parses and runs one line. Never throws: every problem is a line of output.
     public func run(_ line: String) async -> LineResult {
+        watchElections()
         if members.isEmpty { members = await backend.memberIDs() }
         switch parser.parse(line) {
         case .failure(let error):
@@ -57,6 +82,7 @@ public actor ReplSession {
         case .success(let command?):
             if command == .quit { return LineResult(text: "", failed: false, quit: true) }
             let output = await execute(command)
+            if !output.failed, SessionScript.isReplayed(line) { script.commands.append(line.trimmingCharacters(in: .whitespaces)) }
             return LineResult(text: render(output), failed: output.failed, quit: false)
         }
     }
@@ -65,6 +91,8 @@ public actor ReplSession {
     public func shutdown() async {
         trace?.cancel()
         trace = nil
+        electionWatch?.cancel()
+        electionWatch = nil
         await backend.shutdown()
     }
 
@@ -107,6 +135,14 @@ public actor ReplSession {
             return history.listing
         case .check:
             return history.verdict()
+        case .why(let term):
+            let lines = elections.explain(term: term, members: members)
+            return ReplOutput(text: lines.joined(separator: "\n"), json: ["why": .array(lines.map { .string($0) })])
+        case .save(let path):
+            let saved = script.save(to: path)
+            return saved.failed ? .failure(String(saved.text.dropFirst("error: ".count))) : .message(saved.text)
+        case let .optimisticAdd(key, delta, on):
+            return await optimisticAdd(key: key, delta: delta, on: on)
         case .output(let format):
             self.format = format
             return .message("output: \(format.rawValue)")

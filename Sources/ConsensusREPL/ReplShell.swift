@@ -46,13 +46,15 @@ public final class ReplShell: @unchecked Sendable {
     /// Runs the whole session on the shell thread: `start` brings the backend up (Ctrl-C
     /// cancels it), then lines are read and run until `quit`, end of input or a signal, then
     /// the session shuts down (stopping what it started).
-    /// - Parameter start: starts the backend; returns it and a one-line greeting.
+    /// - Parameters:
+    ///   - scriptSettings: the `save` header's settings (see ``ReplSession``).
+    ///   - start: starts the backend; returns it and a one-line greeting.
     /// - Returns: the exit status.
-    public func run(start: @escaping @Sendable () async throws -> (any ReplBackend, String)) async -> Int32 {
+    public func run(scriptSettings: [String] = [], start: @escaping @Sendable () async throws -> (any ReplBackend, String)) async -> Int32 {
         await run(prompt: Self.prompt) { [weak self] in
             let (backend, greeting) = try await start()
             let shell = self
-            return (ReplSession(backend: backend) { line in shell?.emit(line) }, greeting)
+            return (ReplSession(backend: backend, scriptSettings: scriptSettings) { line in shell?.emit(line) }, greeting)
         }
     }
 

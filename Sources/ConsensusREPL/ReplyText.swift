@@ -64,6 +64,21 @@ public enum ReplyText {
             return "removed \(id)"
         case .transferLeader(let to):
             return "leadership handed to \(to)"
+        case let .electCampaign(election, candidate, _, _, _):
+            guard reply["elected"]?.boolValue == true else {
+                let leader = reply["leader"]?.stringValue.map { "\($0) leads it" } ?? "someone else leads it"
+                return "\(election): \(candidate) not elected (\(leader))"
+            }
+            return "\(election): \(candidate) elected, token \(reply["token"] ?? .null)" + expiry(reply)
+        case .electShow(let election):
+            guard let leader = reply["leader"]?.stringValue else { return "\(election): nobody leads" }
+            let value = reply["value"].map { ", value \($0)" } ?? ""
+            return "\(election): \(leader) leads, token \(reply["token"] ?? .null)\(value)"
+        case let .electResign(election, candidate, _):
+            return reply["resigned"]?.boolValue == true ? "\(election): \(candidate) resigned" : "\(election): \(candidate) did not lead with that token"
+        case .transaction:
+            let branch = reply["succeeded"]?.boolValue == true ? "conditions held: 'then' applied" : "conditions failed: 'else' applied"
+            return branch + revision
         }
     }
 

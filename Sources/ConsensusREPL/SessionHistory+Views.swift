@@ -25,7 +25,10 @@ extension SessionHistory {
     public func verdict(checker: LinearizabilityChecker = LinearizabilityChecker()) -> ReplOutput {
         let operations = checkedOperations
         let skipped = entries.count - operations.count
-        let note = skipped > 0 ? " (\(skipped) left out: failed operations, local reads and lock displays)" : ""
+        let untracked = keysOfTransactions.sorted()
+        let note = (skipped > 0 ? " (\(skipped) left out: failed operations, local reads and lock displays" : "")
+            + (untracked.isEmpty ? "" : (skipped > 0 ? "; " : " (") + "keys of transactions, which the checker does not model: "
+               + untracked.joined(separator: " ")) + (skipped > 0 || !untracked.isEmpty ? ")" : "")
         let result = checker.check(operations)
         let text: String
         switch result {
@@ -61,6 +64,10 @@ extension SessionHistory {
         case .addMember(let id, let address): return "add-node \(id) \(address)"
         case .removeMember(let id): return "remove-node \(id)"
         case .transferLeader(let to): return "transfer-leader \(to)"
+        case let .electCampaign(election, candidate, value, ttl, _): return "elect campaign \(election) \(candidate) \(value ?? .null) \(ttl)ms"
+        case .electShow(let election): return "elect show \(election)"
+        case let .electResign(election, candidate, token): return "elect resign \(election) \(candidate) \(token)"
+        case .transaction(let body): return "txn \(body)"
         }
     }
 }

@@ -40,7 +40,7 @@ public struct SessionHistory: Sendable {
     /// membership).
     public static func isRecorded(_ request: ClientRequest) -> Bool {
         switch request {
-        case .status, .pending, .vote, .addMember, .removeMember, .transferLeader: return false
+        case .status, .pending, .vote, .addMember, .removeMember, .transferLeader, .electCampaign, .electShow, .electResign: return false
         default: return true
         }
     }
@@ -48,8 +48,10 @@ public struct SessionHistory: Sendable {
     /// The checker's form of the history: failed operations are left out (they had no effect),
     /// local reads too (they may be stale by design), and lock displays (`lock show`).
     public var checkedOperations: [HistoryOperation] {
-        entries.compactMap { entry in
+        let untracked = keysOfTransactions
+        return entries.compactMap { entry in
             guard let action = Self.action(entry.request) else { return nil }
+            if action.resources.contains(where: { untracked.contains($0.name) }) { return nil }
             switch entry.outcome {
             case .failed:
                 return nil
@@ -62,6 +64,22 @@ public struct SessionHistory: Sendable {
                 return HistoryOperation(client: 1, invocation: entry.start, response: entry.end, action: action, outcome: .ok(output))
             }
         }
+    }
+
+    /// The keys a transaction of this session named (in a condition or an operation): the
+    /// checker does not model transactions, so ``checkedOperations`` leaves those keys out.
+    public var keysOfTransactions: Set<String> {
+        var keys: Set<String> = []
+        for entry in entries {
+            guard case .transaction(let body) = entry.request else { continue }
+            for part in ["if", "then", "else"] {
+                for item in body[part]?.arrayValue ?? [] {
+                    for field in ["key", "name"] { if let key = item[field]?.stringValue { keys.insert(key) } }
+                    for delta in item["deltas"]?.arrayValue ?? [] { if let name = delta["name"]?.stringValue { keys.insert(name) } }
+                }
+            }
+        }
+        return keys
     }
 
     /// The checker's action for a request, or `nil` for one it does not model.
@@ -83,7 +101,8 @@ public struct SessionHistory: Sendable {
         case .lockRenew(let name, let holder, let token, let ttl):
             return .lockRenew(lock: name, holder: holder, token: token, ttl: microseconds(ttl))
         case .lockRelease(let name, let holder, let token): return .lockRelease(lock: name, holder: holder, token: token)
-        case .status, .pending, .vote, .lockShow, .addMember, .removeMember, .transferLeader: return nil
+        case .status, .pending, .vote, .lockShow, .addMember, .removeMember, .transferLeader, .electCampaign, .electShow,
+             .electResign, .transaction: return nil
         }
     }
 
@@ -116,7 +135,8 @@ public struct SessionHistory: Sendable {
             guard renewed else { return .refused }
             return reply["token"]?.intValue.map { .granted(token: UInt64(clamping: $0)) }
         case .lockRelease: return reply["released"]?.boolValue.map { .released($0) }
-        case .status, .pending, .vote, .lockShow, .addMember, .removeMember, .transferLeader: return nil
+        case .status, .pending, .vote, .lockShow, .addMember, .removeMember, .transferLeader, .electCampaign, .electShow,
+             .electResign, .transaction: return nil
         }
     }
 }

@@ -16,6 +16,7 @@ struct EventJSON: Encodable {
     var unreachable: [String]?
     var index: UInt64?
     var proposal: ProposalReply?
+    var reason: String?
 
     init(_ event: ConsensusEvent, member: String) {
         self.member = member
@@ -36,6 +37,8 @@ struct EventJSON: Encodable {
             type = "vote_requested"; peer = from; self.term = term
         case let .voteGranted(to, term):
             type = "vote_granted"; peer = to; self.term = term
+        case let .voteRefused(to, term, reason):
+            type = "vote_refused"; peer = to; self.term = term; self.reason = reason
         case let .logAppended(term, index, key):
             type = "log_appended"; self.term = term; self.index = index; self.key = key
         case .consensusAccepted(let result):

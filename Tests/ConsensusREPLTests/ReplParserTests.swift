@@ -64,14 +64,32 @@ struct ReplParserTests {
         #expect(command("# a comment") == nil)
     }
 
-    @Test("a misspelt command gets a suggestion; a planned one says it is not available yet")
-    func misspeltAndPlanned() {
+    @Test("a misspelt command gets a suggestion")
+    func misspelt() {
         #expect(error("stauts") == "unknown command 'stauts': did you mean 'status'? ('help' lists the commands)")
         #expect(error("pust k v").contains("did you mean 'put'?"))
         #expect(error("xyzzy") == "unknown command 'xyzzy': type 'help' for the list of commands")
-        #expect(command("txn") == .notYet(command: "txn", reason: ReplParser.comingReason("txn")))
-        #expect(ReplParser.comingReason("txn").contains("not available yet"))
-        guard case .notYet? = command("why term 3") else { Issue.record("why should be planned"); return }
+    }
+
+    @Test("why, save, optimistic, elect and txn (its JSON read raw, quotes and all)")
+    func learningAndRecipes() {
+        #expect(command("why") == .why(term: nil))
+        #expect(command("why term 3") == .why(term: 3))
+        #expect(command("why 4") == .why(term: 4))
+        #expect(error("why term x").contains("N is a term number"))
+        #expect(command("save s.txt") == .save(path: "s.txt"))
+        #expect(command("optimistic incr hits") == .optimisticAdd(key: "hits", delta: 1, on: nil))
+        #expect(command("optimistic add hits -3 --on n2") == .optimisticAdd(key: "hits", delta: -3, on: .id("n2")))
+        #expect(command("elect campaign game host-a '{\"addr\":\"a\"}' --ttl 5s --wait 1s")
+                == .request(.electCampaign(election: "game", candidate: "host-a", value: ["addr": "a"], ttlMilliseconds: 5_000,
+                                           waitMilliseconds: 1_000), on: nil))
+        #expect(command("elect show game") == .request(.electShow(election: "game"), on: nil))
+        #expect(command("elect resign game host-a 3") == .request(.electResign(election: "game", candidate: "host-a", token: 3), on: nil))
+        #expect(command(#"txn {"if":[{"type":"absent","key":"a"}],"then":[{"type":"put","key":"a","value":"x y"}]} --on n1"#)
+                == .request(.transaction(["if": [["type": "absent", "key": "a"]], "then": [["type": "put", "key": "a", "value": "x y"]]]), on: .id("n1")))
+        #expect(command(#"txn '{"then":[]}'"#) == .request(.transaction(["then": []]), on: nil))
+        #expect(error("txn").contains("give the transaction as JSON"))
+        #expect(error("txn [1]").contains("not a JSON object"))
     }
 
     @Test("wrong arguments: one line with the problem and the usage")

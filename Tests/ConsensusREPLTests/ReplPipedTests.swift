@@ -18,6 +18,7 @@ struct ReplPipedTests {
             get greeting
             status
             check
+            why
             quit
             """
         let (status, output) = try run.piped(script, ["--nodes", "3", "--log-level", "warning"])
@@ -31,6 +32,10 @@ struct ReplPipedTests {
         #expect(lines.contains { $0.contains("killed ('restart n") }, "status shows the killed member: \(output)")
         #expect(lines.contains { $0.hasPrefix("* leader: n") }, "status shows the new leader: \(output)")
         #expect(lines.contains { $0.hasPrefix("linearizable") }, "\(output)")
+        // why explains the election that followed the kill, from the members' events: the winner
+        // and its votes, and the killed member that never got the request.
+        #expect(lines.contains { $0.range(of: #"^term \d+: n\d won with [23] of 3 votes \(n\d( n\d)+\); a majority is 2$"#, options: .regularExpression) != nil }, "\(output)")
+        #expect(lines.contains { $0.range(of: #"^  n\d gave n\d no vote that we saw: its events say it never got the request"#, options: .regularExpression) != nil }, "\(output)")
         #expect(!lines.contains { $0.hasPrefix("error:") }, "\(output)")
         #expect(run.nodesGone().isEmpty, "node processes left after quit")
     }
@@ -50,5 +55,40 @@ struct ReplPipedTests {
         #expect(output.contains("ok (revision"), "\(output)")
         #expect(output.contains("k = 1 (revision") && output.contains("(local read: may be stale"), "\(output)")
         #expect(run.nodesGone().isEmpty, "node processes left after the end of input")
+    }
+
+    @Test("optimistic, elect and txn on real processes; save writes a script that consensus run replays on a new cluster")
+    func recipesAndSave() throws {
+        let run = try ReplRun()
+        defer { run.tearDown() }
+        let saved = run.root + "/session.txt"
+        let script = """
+            optimistic incr hits
+            optimistic add hits 4
+            elect campaign game host-a '{"addr":"a"}'
+            elect campaign game host-b
+            elect show game
+            txn {"if":[{"type":"valueEquals","key":"hits","value":5}],"then":[{"type":"put","key":"started","value":true}]}
+            get started
+            save \(saved)
+            """
+        let (status, output) = try run.piped(script, ["--nodes", "3", "--log-level", "warning"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("attempt 1: read absent, wrote 1"), "\(output)")
+        #expect(output.contains("attempt 1: read 1, wrote 5"), "\(output)")
+        #expect(output.contains("game: host-a elected, token "), "\(output)")
+        #expect(output.contains("game: host-b not elected (host-a leads it)"), "\(output)")
+        #expect(output.contains(#"game: host-a leads, token 1, value {"addr":"a"}"#), "\(output)")
+        #expect(output.contains("conditions held: 'then' applied"), "\(output)")
+        #expect(output.contains("started = true"), "\(output)")
+        #expect(output.contains("saved 7 commands to \(saved)"), "\(output)")
+        #expect(run.nodesGone().isEmpty, "node processes left after the end of input")
+
+        // The saved session replays on a fresh cluster started by consensus run.
+        let (replayStatus, replay) = try run.piped("", [saved], command: "run")
+        #expect(replayStatus == 0, "\(replay)")
+        #expect(replay.contains("> elect show game\ngame: host-a leads"), "\(replay)")
+        #expect(replay.contains("# \(saved): 7 commands, every expect line held"), "\(replay)")
+        #expect(run.nodesGone().isEmpty, "node processes left after consensus run")
     }
 }

@@ -316,6 +316,17 @@ public struct NodeStateMachine: Sendable {
         return directory[id]?.id ?? String(id, radix: 16)
     }
 
+    /// Why `raft` did not grant `candidate`'s vote request of `term`, for people (the core's own
+    /// rule, asked after the fact: a refusal changes nothing it asks about).
+    func refusal(_ raft: Raft, of candidate: NodeID, term: Term, lastIndex: LogIndex, lastTerm: Term) -> String {
+        if term < raft.term { return "its own term \(raft.term) is newer" }
+        if term > raft.term { return "it heard from its leader within the minimum election timeout (leader lease)" }
+        guard let refusal = raft.voteRefusal(from: candidate, term: term, lastIndex: lastIndex, lastTerm: lastTerm, preVote: false) else {
+            return "no reason known"
+        }
+        return refusal.describe(term: raft.term, voter: raft.id) { self.name(of: $0) ?? "\($0)" }
+    }
+
     // MARK: - Peers and time
 
     private mutating func receive(from: String, _ message: PeerMessage) {
@@ -329,8 +340,15 @@ public struct NodeStateMachine: Sendable {
             // A message is from whoever sent it: one that names another member as its author
             // (a confused or malicious peer) is dropped, never attributed to that member.
             guard raft != nil, m.to == numericID, m.from == peer else { return }
-            if case .vote = m.kind { emit(.voteRequested(from: from, term: m.term)) }
+            guard case let .vote(lastIndex, lastTerm, _) = m.kind else {
+                raft!.step(m)
+                return
+            }
+            emit(.voteRequested(from: from, term: m.term))
             raft!.step(m)
+            if let raft, !(raft.term == m.term && raft.vote == peer) {
+                emit(.voteRefused(to: from, term: m.term, reason: refusal(raft, of: peer, term: m.term, lastIndex: lastIndex, lastTerm: lastTerm)))
+            }
         case let .forward(bytes, hops):
             guard raft != nil else { return }
             guard let command = try? CommandCodec.decode(bytes) else { return }

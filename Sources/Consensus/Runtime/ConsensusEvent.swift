@@ -18,6 +18,10 @@ public enum ConsensusEvent: Sendable, Hashable {
     case voteRequested(from: String, term: UInt64)
     /// `vote:granted`: this node voted for a candidate.
     case voteGranted(to: String, term: UInt64)
+    /// This node refused its vote to a candidate, and why (already voted, follows a leader,
+    /// stale log, newer term, leader lease). Not one of the lesson's events: it is what `why`
+    /// explains elections with.
+    case voteRefused(to: String, term: UInt64, reason: String)
     /// `log:appended`: an entry was appended to this node's log (`key` for commands that have one).
     case logAppended(term: UInt64, index: UInt64, key: String?)
     /// `consensus:accepted`: a proposal was committed and applied on this node.

@@ -93,13 +93,7 @@ extension SteppedCluster {
             return nil
         }
         guard let refusal else { return nil }
-        let name = { (id: NodeID) in self.members.first { NodeInfo.numericID($0.name) == id }?.name ?? "\(id)" }
-        switch refusal {
-        case .votedFor(let id) where id == raft.id: return "already voted for itself in term \(raft.term) (it is a candidate too)"
-        case .votedFor(let id): return "already voted for \(name(id)) in term \(raft.term)"
-        case .followsLeader(let id): return "it follows leader \(name(id)) in term \(raft.term)"
-        case let .logBehind(ours, theirs): return "stale log: the candidate's last entry \(theirs) is behind its own \(ours)"
-        }
+        return refusal.describe(term: raft.term, voter: raft.id) { id in self.members.first { NodeInfo.numericID($0.name) == id }?.name ?? "\(id)" }
     }
 
     /// Why a vote request got no answer at all, which the transcript would otherwise leave
