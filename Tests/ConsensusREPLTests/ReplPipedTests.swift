@@ -91,4 +91,22 @@ struct ReplPipedTests {
         #expect(replay.contains("# \(saved): 7 commands, every expect line held"), "\(replay)")
         #expect(run.nodesGone().isEmpty, "node processes left after consensus run")
     }
+
+    @Test("consensus repl --simulated, piped: byte-identical output for the same seed and commands; a bad command makes the exit status 1")
+    func stepModePiped() throws {
+        let run = try ReplRun()
+        defer { run.tearDown() }
+        let script = "campaign n2\nstabilize\nput x 1\nstabilize\ncrash leader\ntick 12\nstabilize\nwhy\nstatus\n"
+        let (status, first) = try run.piped(script, ["--simulated", "--seed", "9"])
+        let (_, second) = try run.piped(script, ["--simulated", "--seed", "9"])
+        #expect(status == 0, "\(first)")
+        #expect(first == second)
+        #expect(first.hasPrefix("Step mode: 3 simulated raft members (n1 n2 n3), seed 9."), "\(first)")
+        #expect(first.contains("n2 becomes leader term:1"), "\(first)")
+        let (badStatus, bad) = try run.piped("campain n1\nstatus\n", ["--simulated"])
+        #expect(badStatus == 1, "\(bad)")
+        #expect(bad.contains("error: unknown command \"campain\"; did you mean campaign?"), "\(bad)")
+        let (flagStatus, flag) = try run.piped("", ["--simulated", "--nodes", "12"])
+        #expect(flagStatus == 2 && flag.contains("--nodes: from 1 to 9 in step mode"), "\(flag)")
+    }
 }
