@@ -21,19 +21,27 @@ extension ProcessBackend {
     }
 
     public nonisolated func events() -> AsyncStream<ConsensusValue> {
-        let members = order.compactMap { id in addresses[id].map { (id, $0) } }
+        let book = self.book
         return AsyncStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
                 await withTaskGroup(of: Void.self) { group in
-                    for (_, address) in members {
-                        group.addTask {
-                            // A member that is down (killed, restarting) is asked again every second.
-                            while !Task.isCancelled {
-                                try? await Self.stream(address, "/v1/events") { _ = continuation.yield($0) }
-                                try? await Task.sleep(for: .seconds(1))
+                    var followed: Set<String> = []
+                    // Members added later (add-node) are followed from when they appear.
+                    while !Task.isCancelled {
+                        for id in book.order where !followed.contains(id) {
+                            guard let address = book.addresses[id] else { continue }
+                            followed.insert(id)
+                            group.addTask {
+                                // A member that is down (killed, restarting) is asked again every second.
+                                while !Task.isCancelled {
+                                    try? await Self.stream(address, "/v1/events") { _ = continuation.yield($0) }
+                                    try? await Task.sleep(for: .seconds(1))
+                                }
                             }
                         }
+                        try? await Task.sleep(for: .seconds(1))
                     }
+                    group.cancelAll()
                 }
                 continuation.finish()
             }

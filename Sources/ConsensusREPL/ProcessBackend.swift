@@ -8,9 +8,10 @@ import Glibc
 /// local cluster this backend started (``start(plan:directory:executable:timeout:)``) or a
 /// running one it attached to (``connect(_:)``), where it never signals a process.
 public actor ProcessBackend: ReplBackend {
-    /// The members in order, with their API addresses.
-    public nonisolated let order: [String]
-    nonisolated let addresses: [String: String]
+    /// The members in order, with their API addresses (``startMember(_:)`` adds to them).
+    nonisolated let book: MemberBook
+    public nonisolated var order: [String] { book.order }
+    nonisolated var addresses: [String: String] { book.addresses }
     /// The cluster this backend started, or `nil` when attached with `--connect`.
     var cluster: ClusterState?
     /// Where the started cluster keeps its data and logs (deleted on shutdown).
@@ -22,8 +23,7 @@ public actor ProcessBackend: ReplBackend {
 
     init(cluster: ClusterState?, addresses: [(String, String)], directory: String?) {
         self.cluster = cluster
-        self.order = addresses.map(\.0)
-        self.addresses = Dictionary(addresses, uniquingKeysWith: { first, _ in first })
+        self.book = MemberBook(addresses)
         self.directory = directory
     }
 

@@ -27,6 +27,15 @@ public protocol ReplBackend: Sendable {
     func events() -> AsyncStream<ConsensusValue>
     /// Stops whatever the backend started.
     func shutdown() async
+    /// Starts a new member `id` that can join the cluster, and returns its peer address (the
+    /// cluster adds it afterwards, through consensus).
+    func startMember(_ id: String) async throws(ReplError) -> String
+}
+
+extension ReplBackend {
+    public func startMember(_ id: String) async throws(ReplError) -> String {
+        throw ReplError("add-node: this session cannot start members; give the new member's peer address, as add-node \(id) 127.0.0.1:7004")
+    }
 }
 
 /// A fault with its members resolved to ids.

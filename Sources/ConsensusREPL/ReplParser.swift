@@ -60,7 +60,7 @@ public struct ReplParser: Sendable {
         case "leader": return .leader
         case "add-node":
             let id = try a.next("member id")
-            let address = try a.next("peer address host:port")
+            let address = a.remaining.isEmpty ? nil : try a.next("peer address host:port")
             return .addNode(id: id, address: address)
         case "remove-node": return .removeNode(MemberRef(try a.next("member")))
         case "transfer-leader": return .transferLeader(MemberRef(try a.next("member")))

@@ -111,8 +111,16 @@ public actor ReplSession {
         case .leader: return StatusView.leaderLine(await reports())
         case .debug: return StatusView.debug(await reports())
         case .addNode(let id, let address):
-            guard let address else { return .failure("add-node: give the new member's peer address, as add-node n4 127.0.0.1:7004") }
-            return await request(.addMember(id: id, address: address), on: nil)
+            var started = ""
+            var peer = address ?? ""
+            if address == nil {
+                do { peer = try await backend.startMember(id) } catch { return .failure(error.message) }
+                members = await backend.memberIDs()
+                started = "started \(id) (consensus node --join, peers at \(peer)); "
+            }
+            let added = await request(.addMember(id: id, address: peer), on: nil)
+            guard !added.failed else { return added }
+            return .message(started + "the cluster added it as a learner, let it catch up, and made it a voter")
         case .removeNode(let ref):
             switch await resolve(ref) {
             case .success(let id): return await request(.removeMember(id: id), on: nil)

@@ -57,7 +57,7 @@ struct ReplPipedTests {
         #expect(run.nodesGone().isEmpty, "node processes left after the end of input")
     }
 
-    @Test("optimistic, elect and txn on real processes; save writes a script that consensus run replays on a new cluster")
+    @Test("optimistic, elect, txn and add-node on real processes; save writes a script that consensus run replays on a new cluster")
     func recipesAndSave() throws {
         let run = try ReplRun()
         defer { run.tearDown() }
@@ -70,6 +70,8 @@ struct ReplPipedTests {
             elect show game
             txn {"if":[{"type":"valueEquals","key":"hits","value":5}],"then":[{"type":"put","key":"started","value":true}]}
             get started
+            add-node n4
+            get hits --on n4
             save \(saved)
             """
         let (status, output) = try run.piped(script, ["--nodes", "3", "--log-level", "warning"])
@@ -81,14 +83,17 @@ struct ReplPipedTests {
         #expect(output.contains(#"game: host-a leads, token 1, value {"addr":"a"}"#), "\(output)")
         #expect(output.contains("conditions held: 'then' applied"), "\(output)")
         #expect(output.contains("started = true"), "\(output)")
-        #expect(output.contains("saved 7 commands to \(saved)"), "\(output)")
+        #expect(output.contains("started n4 (consensus node --join, peers at 127.0.0.1:"), "\(output)")
+        #expect(output.contains("the cluster added it as a learner, let it catch up, and made it a voter"), "\(output)")
+        #expect(output.contains("hits = 5 (revision"), "the new member caught up: \(output)")
+        #expect(output.contains("saved 9 commands to \(saved)"), "\(output)")
         #expect(run.nodesGone().isEmpty, "node processes left after the end of input")
 
         // The saved session replays on a fresh cluster started by consensus run.
         let (replayStatus, replay) = try run.piped("", [saved], command: "run")
         #expect(replayStatus == 0, "\(replay)")
         #expect(replay.contains("> elect show game\ngame: host-a leads"), "\(replay)")
-        #expect(replay.contains("# \(saved): 7 commands, every expect line held"), "\(replay)")
+        #expect(replay.contains("# \(saved): 9 commands, every expect line held"), "\(replay)")
         #expect(run.nodesGone().isEmpty, "node processes left after consensus run")
     }
 
