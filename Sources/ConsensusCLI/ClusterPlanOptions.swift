@@ -21,6 +21,9 @@ struct ClusterPlanOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "The members' log level (default info).")
     var logLevel = "info"
 
+    @Option(name: .customLong("cluster-secret-file"), help: "A file with a shared secret every member proves to its peers (an absolute path).")
+    var clusterSecretFile: String?
+
     /// The plan these options describe.
     /// - Parameter parentPID: the members exit when this process does.
     func plan(parentPID: Int32?) -> ClusterPlan {
@@ -32,6 +35,7 @@ struct ClusterPlanOptions: ParsableArguments {
         plan.electionTimeout = electionTimeout
         plan.logLevel = logLevel
         plan.parentPID = parentPID
+        plan.clusterSecretFile = clusterSecretFile
         return plan
     }
 }

@@ -17,6 +17,9 @@ public struct ClusterPlan: Sendable {
     public var logLevel = "info"
     /// The members exit when this process does (`node --exit-with-parent`).
     public var parentPID: Int32?
+    /// A file holding the shared secret every member proves it knows to its peers
+    /// (`consensus node --cluster-secret-file`); `nil`: none.
+    public var clusterSecretFile: String?
 
     /// Creates a plan with the defaults: three raft members on the node's default timing.
     public init() {}
@@ -32,6 +35,10 @@ public struct ClusterPlan: Sendable {
         if let heartbeat, DurationArgument(heartbeat) == nil { return "--heartbeat: a duration such as 100ms, not '\(heartbeat)'" }
         if let electionTimeout, DurationArgument.range(electionTimeout) == nil {
             return "--election-timeout: MIN-MAX with MIN <= MAX, such as 1000ms-2000ms, not '\(electionTimeout)'"
+        }
+        if let clusterSecretFile {
+            guard clusterSecretFile.hasPrefix("/") else { return "--cluster-secret-file: an absolute path (every member reads it), not '\(clusterSecretFile)'" }
+            guard FileManager.default.isReadableFile(atPath: clusterSecretFile) else { return "--cluster-secret-file: cannot read '\(clusterSecretFile)'" }
         }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(logLevel) else { return "--log-level: one of \(levels.joined(separator: ", "))" }
@@ -59,6 +66,7 @@ public struct ClusterPlan: Sendable {
             if let heartbeat { arguments += ["--heartbeat", heartbeat] }
             if let electionTimeout { arguments += ["--election-timeout", electionTimeout] }
             if let parentPID { arguments += ["--exit-with-parent", "\(parentPID)"] }
+            if let clusterSecretFile { arguments += ["--cluster-secret-file", clusterSecretFile] }
             members.append(.init(id: id, pid: nil, peerPort: ports[2 * i], apiPort: ports[2 * i + 1], dataDir: dataDir,
                                  log: directory + "/" + id + ".log", arguments: arguments))
         }
