@@ -21,6 +21,18 @@ struct ClusterPlanOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "The members' log level (default info).")
     var logLevel = "info"
 
+    @Option(name: .customLong("batch-window"), help: "Batch proposals arriving within this window into one entry, as 5ms (default off).")
+    var batchWindow: String?
+
+    @Flag(help: "Compress large entries and snapshots.")
+    var compression = false
+
+    @Option(name: .customLong("snapshot-interval"), help: "A snapshot every N applied entries (the node's default: 10000).")
+    var snapshotInterval: Int?
+
+    @Option(name: .customLong("vote-policy"), help: "simple_majority: auto (the default) or manual (vote by hand: 'pending', 'vote').")
+    var votePolicy: String?
+
     @Option(name: .customLong("cluster-secret-file"), help: "A file with a shared secret every member proves to its peers (an absolute path).")
     var clusterSecretFile: String?
 
@@ -36,6 +48,10 @@ struct ClusterPlanOptions: ParsableArguments {
         plan.logLevel = logLevel
         plan.parentPID = parentPID
         plan.clusterSecretFile = clusterSecretFile
+        plan.batchWindow = batchWindow
+        plan.compression = compression
+        plan.snapshotInterval = snapshotInterval
+        plan.votePolicy = votePolicy
         return plan
     }
 }

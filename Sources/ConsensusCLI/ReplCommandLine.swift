@@ -74,6 +74,10 @@ struct ReplCommandLine: AsyncParsableCommand {
             if let quorum = plan.quorum { header.append("quorum=\(quorum)") }
             if let heartbeat = plan.heartbeat { header.append("heartbeat=\(heartbeat)") }
             if let electionTimeout = plan.electionTimeout { header.append("electionTimeout=\(electionTimeout)") }
+            if let batchWindow = plan.batchWindow { header.append("batchWindow=\(batchWindow)") }
+            if plan.compression { header.append("compression=true") }
+            if let snapshotInterval = plan.snapshotInterval { header.append("snapshotInterval=\(snapshotInterval)") }
+            if let votePolicy = plan.votePolicy { header.append("votePolicy=\(votePolicy)") }
         }
         let status = await shell.run(scriptSettings: header) {
             if let connect {

@@ -55,7 +55,9 @@ extension ClientRequest {
         if status == 404, code == "not_found", case .get(let key, let local) = self {
             return .success(["key": .string(key), "found": false, "mayBeStale": .bool(local)])
         }
-        let message = json["message"]?.stringValue ?? "HTTP \(status)"
+        var message = json["message"]?.stringValue ?? "HTTP \(status)"
+        // Some messages start with their code already: say it once.
+        if let code, message.hasPrefix(code + ": ") { message = String(message.dropFirst(code.count + 2)) }
         let outcome: ReplError.Outcome = code == "timeout" || code == nil && status >= 500 ? .unknown : .failed
         let advice = outcome == .unknown ? " (the change may or may not have happened)" : ""
         return .failure(ReplError("\(member): \(code ?? "HTTP \(status)"): \(message)\(advice)", outcome: outcome, code: code))

@@ -20,6 +20,14 @@ public struct ClusterPlan: Sendable {
     /// A file holding the shared secret every member proves it knows to its peers
     /// (`consensus node --cluster-secret-file`); `nil`: none.
     public var clusterSecretFile: String?
+    /// Batch proposals arriving within this window (`--batch-window`, as `5ms`); `nil`: off.
+    public var batchWindow: String?
+    /// Compress large entries and snapshots (`--compression`).
+    public var compression = false
+    /// A snapshot every N applied entries (`--snapshot-interval`); `nil`: the node's default.
+    public var snapshotInterval: Int?
+    /// simple_majority: `auto` or `manual` voting (`--vote-policy`); `nil`: the node's default (auto).
+    public var votePolicy: String?
 
     /// Creates a plan with the defaults: three raft members on the node's default timing.
     public init() {}
@@ -35,6 +43,12 @@ public struct ClusterPlan: Sendable {
         if let heartbeat, DurationArgument(heartbeat) == nil { return "--heartbeat: a duration such as 100ms, not '\(heartbeat)'" }
         if let electionTimeout, DurationArgument.range(electionTimeout) == nil {
             return "--election-timeout: MIN-MAX with MIN <= MAX, such as 1000ms-2000ms, not '\(electionTimeout)'"
+        }
+        if let batchWindow, DurationArgument(batchWindow) == nil { return "--batch-window: a duration such as 5ms, not '\(batchWindow)'" }
+        if let snapshotInterval, snapshotInterval < 1 { return "--snapshot-interval: at least 1, not \(snapshotInterval)" }
+        if let votePolicy {
+            guard ["auto", "manual"].contains(votePolicy) else { return "--vote-policy: 'auto' or 'manual', not '\(votePolicy)'" }
+            guard mechanism == "simple_majority" else { return "--vote-policy applies to --mechanism simple_majority only" }
         }
         if let clusterSecretFile {
             guard clusterSecretFile.hasPrefix("/") else { return "--cluster-secret-file: an absolute path (every member reads it), not '\(clusterSecretFile)'" }
@@ -67,6 +81,10 @@ public struct ClusterPlan: Sendable {
             if let electionTimeout { arguments += ["--election-timeout", electionTimeout] }
             if let parentPID { arguments += ["--exit-with-parent", "\(parentPID)"] }
             if let clusterSecretFile { arguments += ["--cluster-secret-file", clusterSecretFile] }
+            if let batchWindow { arguments += ["--batch-window", batchWindow] }
+            if compression { arguments.append("--compression") }
+            if let snapshotInterval { arguments += ["--snapshot-interval", "\(snapshotInterval)"] }
+            if let votePolicy { arguments += ["--vote-policy", votePolicy] }
             members.append(.init(id: id, pid: nil, peerPort: ports[2 * i], apiPort: ports[2 * i + 1], dataDir: dataDir,
                                  log: directory + "/" + id + ".log", arguments: arguments))
         }

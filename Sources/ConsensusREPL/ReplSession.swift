@@ -122,6 +122,9 @@ public actor ReplSession {
             guard !added.failed else { return added }
             return .message(started + "the cluster added it as a learner, let it catch up, and made it a voter")
         case .removeNode(let ref):
+            // An id the cluster knows but this session did not start (a learner added by
+            // address, say) can be removed too: the cluster decides.
+            if case .id(let id) = ref, !members.contains(id) { return await request(.removeMember(id: id), on: nil) }
             switch await resolve(ref) {
             case .success(let id): return await request(.removeMember(id: id), on: nil)
             case .failure(let error): return .failure(error.message)

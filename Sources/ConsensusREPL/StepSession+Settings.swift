@@ -4,7 +4,7 @@ import ConsensusTesting
 extension SteppedClusterOptions {
     /// The options a script header or the command line describes: `seed`, `nodes`,
     /// `mechanism` (raft or simple_majority), `quorum` (simple_majority), `checkQuorum`
-    /// (true or false). Unknown keys are refused, so a misspelt one is not silently ignored.
+    /// (true or false), `snapshotInterval` (0: never). Unknown keys are refused, so a misspelt one is not silently ignored.
     /// - Throws: ``ReplError`` naming the setting and what it takes.
     public static func from(settings: [String: String]) throws(ReplError) -> SteppedClusterOptions {
         var options = SteppedClusterOptions()
@@ -28,8 +28,11 @@ extension SteppedClusterOptions {
             case "checkQuorum":
                 guard let b = Bool(value) else { throw ReplError("checkQuorum: true or false, not '\(value)'") }
                 options.checkQuorum = b
+            case "snapshotInterval":
+                guard let n = Int(value), n >= 0 else { throw ReplError("snapshotInterval: entries between snapshots (0: never), not '\(value)'") }
+                options.snapshotInterval = n
             default:
-                throw ReplError("unknown setting '\(key)': step mode takes seed, nodes, mechanism, quorum and checkQuorum")
+                throw ReplError("unknown setting '\(key)': step mode takes seed, nodes, mechanism, quorum, checkQuorum and snapshotInterval")
             }
         }
         return options
@@ -38,7 +41,8 @@ extension SteppedClusterOptions {
 
 extension ClusterPlan {
     /// The plan a script header describes (`# mode: cluster nodes=3 heartbeat=50ms ...`):
-    /// `nodes`, `mechanism`, `quorum`, `heartbeat`, `electionTimeout` (MIN-MAX).
+    /// `nodes`, `mechanism`, `quorum`, `heartbeat`, `electionTimeout` (MIN-MAX), `batchWindow`,
+    /// `compression` (true/false), `snapshotInterval`, `votePolicy` (auto/manual).
     /// - Throws: ``ReplError`` naming the setting and what it takes.
     public static func from(settings: [String: String]) throws(ReplError) -> ClusterPlan {
         var plan = ClusterPlan()
@@ -53,8 +57,16 @@ extension ClusterPlan {
                 plan.quorum = q
             case "heartbeat": plan.heartbeat = value
             case "electionTimeout": plan.electionTimeout = value
+            case "batchWindow": plan.batchWindow = value
+            case "compression":
+                guard let b = Bool(value) else { throw ReplError("compression: true or false, not '\(value)'") }
+                plan.compression = b
+            case "snapshotInterval":
+                guard let n = Int(value) else { throw ReplError("snapshotInterval: a whole number of entries, not '\(value)'") }
+                plan.snapshotInterval = n
+            case "votePolicy": plan.votePolicy = value
             default:
-                throw ReplError("unknown setting '\(key)': a cluster takes nodes, mechanism, quorum, heartbeat and electionTimeout")
+                throw ReplError("unknown setting '\(key)': a cluster takes nodes, mechanism, quorum, heartbeat, electionTimeout, batchWindow, compression, snapshotInterval and votePolicy")
             }
         }
         if let problem = plan.problem { throw ReplError(problem.replacingOccurrences(of: "--", with: "")) }

@@ -22,6 +22,9 @@ public actor StepSession: LineInterpreter {
     static func settings(_ options: SteppedClusterOptions) -> [String] {
         var settings = ["seed=\(options.seed)", "nodes=\(options.members)"]
         if options.mechanism == .simpleMajority { settings += ["mechanism=simple_majority", "quorum=\(options.quorum)"] }
+        let defaults = SteppedClusterOptions()
+        if options.checkQuorum != defaults.checkQuorum { settings.append("checkQuorum=\(options.checkQuorum)") }
+        if options.snapshotInterval != defaults.snapshotInterval { settings.append("snapshotInterval=\(options.snapshotInterval)") }
         return settings
     }
 

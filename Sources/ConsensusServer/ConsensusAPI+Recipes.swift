@@ -73,8 +73,15 @@ extension ConsensusAPI {
         }
         router.get("/v1/counters/:name") { _, context -> CounterReply in
             let name = try Self.name(context)
-            let value = try await recipe { () async throws(RecipeError) in try await AtomicCounter(name, on: node).read() }
-            return CounterReply(name: name, value: value)
+            // A read that fails says why in the node's words (no_quorum, no_leader, ...), not as a
+            // change that was not applied.
+            if node.configuration.mechanism != .raft { throw APIError(RecipeError.needsRaft(recipe: "AtomicCounter")) }
+            let stored = try await call { () async throws(ConsensusError) in try await node.value(name, consistency: .linearizable) }
+            switch stored {
+            case nil: return CounterReply(name: name, value: 0)
+            case .int(let n)?: return CounterReply(name: name, value: n)
+            case let other?: throw APIError(RecipeError.rejected(key: name, reason: "holds \(other), not an integer"))
+            }
         }
     }
 }
