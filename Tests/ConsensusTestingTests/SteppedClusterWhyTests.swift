@@ -69,7 +69,7 @@ struct SteppedClusterWhyTests {
             """)
         let report = """
             term 2: n2 won with 2 of 3 votes (n2 n3); a majority is 2
-              n3 asked for pre-votes first (would I win?): 1 of 3 (n3); it did not win it, so its term did not change
+              n3 asked for pre-votes first (would I win?): 1 of 3 (n3); it has not won it (yet), so its term has not changed
               n2 asked for pre-votes first (would I win?): 2 of 3 (n2 n3); it won it, so it campaigned for real
               n2 campaigned: 2 of 3 votes (n2 n3)
               n1 gave n3 no pre-vote: it never got the request: n1 is down
@@ -90,7 +90,7 @@ struct SteppedClusterWhyTests {
         #expect(try Self.whyLines("campaign n1\nstabilize\ncampaign n2\nstabilize\nwhy\nwhy term 1\nwhy term 9") == """
             > why
             term 2: nobody won (yet); a majority is 2 of 3
-              n2 asked for pre-votes first (would I win?): 1 of 3 (n2); it did not win it, so its term did not change
+              n2 asked for pre-votes first (would I win?): 1 of 3 (n2); it has not won it (yet), so its term has not changed
               n1 gave n2 no pre-vote: it ignored the request: it leads term 1 itself (leader lease: its followers heard from it within the minimum election timeout)
               n3 gave n2 no pre-vote: it ignored the request: it heard from its leader n1 within the minimum election timeout (leader lease)
             > why term 1

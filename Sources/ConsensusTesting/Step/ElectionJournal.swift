@@ -80,7 +80,7 @@ struct ElectionJournal: Sendable {
         }
         for candidate in e.preCandidates {
             let votes = granted(e, to: candidate, preVote: true)
-            let outcome = e.candidates.contains(candidate) ? "won it, so it campaigned for real" : "did not win it, so its term did not change"
+            let outcome = e.candidates.contains(candidate) ? "won it, so it campaigned for real" : "has not won it (yet), so its term has not changed"
             lines.append("  \(candidate) asked for pre-votes first (would I win?): \(votes.count) of \(voters) (\(votes.joined(separator: " "))); it \(outcome)")
         }
         for candidate in e.candidates {
