@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "ConsensusServerTests",
             dependencies: [
-                "ConsensusServer", "Consensus", "ConsensusTesting",
+                "ConsensusServer", "Consensus", "ConsensusTesting", "ConsensusREPL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

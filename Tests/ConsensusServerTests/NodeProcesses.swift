@@ -1,3 +1,4 @@
+import ConsensusREPL
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -233,21 +234,10 @@ struct NodeProcessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A TCP port free at the moment of asking (bound to port 0, then released).
+/// A TCP port free at the moment of asking (the REPL's helper, which the local clusters use).
 func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw NodeProcessError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw NodeProcessError("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard let port = try MemberProcess.freePorts(1).first else { throw NodeProcessError("no free port") }
+    return port
 }
 
 /// A continuation resumed once, by whichever comes first.
