@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "ConsensusWireTests",
             dependencies: [
-                "ConsensusWire", "ConsensusCore", "ConsensusNetwork",
+                "ConsensusWire", "ConsensusCore", "ConsensusNetwork", "ConsensusTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "ConsensusTCPTests",
             dependencies: [
-                "ConsensusTCP", "ConsensusWire", "ConsensusCore", "ConsensusNetwork", "Consensus",
+                "ConsensusTCP", "ConsensusWire", "ConsensusCore", "ConsensusNetwork", "Consensus", "ConsensusTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

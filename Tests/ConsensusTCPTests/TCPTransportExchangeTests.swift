@@ -1,3 +1,4 @@
+import ConsensusTesting
 import ConsensusCore
 import ConsensusNetwork
 import ConsensusTCP

@@ -1,3 +1,4 @@
+import ConsensusTesting
 import ConsensusCore
 import ConsensusWire
 import NIOCore

@@ -1,20 +1,21 @@
 import ConsensusCore
 import ConsensusNetwork
 
-/// Random peer messages from a seeded generator, for property-style tests: every case of
+/// Random peer messages from a seeded generator, for property-style tests (the wire format's
+/// fuzz and round-trip tests, the TCP transport's exchange tests): every case of
 /// ``PeerMessage`` and of ``Message/Kind``, with edge values (0, `UInt64.max`, empty and
 /// non-ASCII strings) mixed in.
-struct RandomPeerMessages {
-    var rng: SplitMix64
+public struct RandomPeerMessages: Sendable {
+    public var rng: SplitMix64
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
     /// How many shapes ``message(shape:)`` knows: 12 Raft kinds and 9 other cases.
-    static let shapeCount = 21
+    public static let shapeCount = 21
 
-    mutating func message() -> PeerMessage { message(shape: rng.int(in: 0...(Self.shapeCount - 1))) }
+    public mutating func message() -> PeerMessage { message(shape: rng.int(in: 0...(Self.shapeCount - 1))) }
 
-    mutating func message(shape: Int) -> PeerMessage {
+    public mutating func message(shape: Int) -> PeerMessage {
         switch shape {
         case 0..<12: return .raft(Message(from: u64(), to: u64(), term: u64(), kind: kind(shape)))
         case 12: return .forward(command: bytes(), hops: Int(truncatingIfNeeded: u64()))
@@ -32,7 +33,7 @@ struct RandomPeerMessages {
         }
     }
 
-    mutating func kind(_ shape: Int) -> Message.Kind {
+    public mutating func kind(_ shape: Int) -> Message.Kind {
         switch shape {
         case 0: return .preVote(lastIndex: u64(), lastTerm: u64())
         case 1: return .preVoteResponse(granted: bool())
@@ -53,7 +54,7 @@ struct RandomPeerMessages {
         }
     }
 
-    mutating func snapshot(dataBytesMax: Int) -> Snapshot {
+    public mutating func snapshot(dataBytesMax: Int) -> Snapshot {
         var ids = Set<NodeID>()
         for _ in 0..<rng.int(in: 0...6) { ids.insert(rng.next() | 1) }
         let voters = ids.filter { _ in bool() }
@@ -63,11 +64,11 @@ struct RandomPeerMessages {
         return Snapshot(metadata: metadata, data: bytes(max: dataBytesMax))
     }
 
-    mutating func write() -> MajorityWrite {
+    public mutating func write() -> MajorityWrite {
         MajorityWrite(key: string(), value: bytes(), stamp: WriteStamp(lamport: u64(), node: u64()), sequence: u64())
     }
 
-    mutating func u64() -> UInt64 {
+    public mutating func u64() -> UInt64 {
         switch rng.int(in: 0...4) {
         case 0: return 0
         case 1: return UInt64.max
@@ -76,13 +77,13 @@ struct RandomPeerMessages {
         }
     }
 
-    mutating func bool() -> Bool { rng.chance(0.5) }
+    public mutating func bool() -> Bool { rng.chance(0.5) }
 
-    mutating func bytes(max: Int = 64) -> [UInt8] {
+    public mutating func bytes(max: Int = 64) -> [UInt8] {
         (0..<rng.int(in: 0...max)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
 
-    mutating func string() -> String {
+    public mutating func string() -> String {
         let pieces = ["", "a", "key", "n1", "127.0.0.1:7001", "é", "ключ", "🙂", " ", "/v1/kv"]
         return (0..<rng.int(in: 0...3)).map { _ in rng.pick(pieces) }.joined()
     }
