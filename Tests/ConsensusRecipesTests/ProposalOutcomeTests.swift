@@ -1,5 +1,6 @@
 import Consensus
 import ConsensusRecipes
+import ConsensusTesting
 import Testing
 
 // How a recipe reads what became of a proposal: by the stable error code, never by its text.
@@ -97,19 +98,24 @@ struct StoppedMemberRecipeTests {
 
     @Test("a member stopped after it ran: the same, and a later start serves the recipe again")
     func stopped() async throws {
-        let node = ConsensusTrait(nodeID: "solo", configuration: .fastRaft())
-        try await node.start()
-        await node.stop()
-        await #expect(throws: RecipeError.notApplied(key: "k", reason: Self.notRunning)) {
-            try await CompareAndSwap(on: node).swap("k", expected: nil, new: 1)
+        // In virtual time: the restarted member's election and the swap's deadline move with
+        // what the member does, never with how busy the machine is (in real time, a loaded
+        // run once let the 10 s proposal deadline pass before the solo member elected itself).
+        try await withVirtualTime { clock in
+            let node = ConsensusTrait(nodeID: "solo", configuration: .fastRaft(), clock: clock)
+            try await node.start()
+            await node.stop()
+            await #expect(throws: RecipeError.notApplied(key: "k", reason: Self.notRunning)) {
+                try await CompareAndSwap(on: node).swap("k", expected: nil, new: 1)
+            }
+            await #expect(throws: RecipeError.notApplied(key: "c", reason: Self.notRunning)) {
+                try await AtomicCounter("c", on: node).add(5)
+            }
+            try await node.start()
+            let restarted: Result<CompareAndSwap.Outcome, any Error>
+            do { restarted = .success(try await CompareAndSwap(on: node).swap("k", expected: nil, new: 1)) } catch { restarted = .failure(error) }
+            await node.stop()
+            #expect((try? restarted.get())?.swapped == true, "nothing was applied while stopped, so the key is absent and the swap wins: \(restarted)")
         }
-        await #expect(throws: RecipeError.notApplied(key: "c", reason: Self.notRunning)) {
-            try await AtomicCounter("c", on: node).add(5)
-        }
-        try await node.start()
-        let restarted: CompareAndSwap.Outcome?
-        do { restarted = try await CompareAndSwap(on: node).swap("k", expected: nil, new: 1) } catch { restarted = nil }
-        await node.stop()
-        #expect(restarted?.swapped == true, "nothing was applied while stopped: the key is still absent")
     }
 }

@@ -40,7 +40,9 @@ struct ReadmeExampleTests {
         let test = try String(contentsOfFile: Self.packageRoot + "/Tests/ConsensusTests/ReadmeExampleTests.swift", encoding: .utf8)
         let section = try #require(readme.range(of: "## Use it from Swift"))
         let rest = readme[section.upperBound...]
-        let open = try #require(rest.range(of: "```swift\n"))
+        // The example is the section's block that starts with the import (the one before it is
+        // the Package.swift fragment, checked below).
+        let open = try #require(rest.range(of: "```swift\nimport Consensus\n"))
         let close = try #require(rest[open.upperBound...].range(of: "```"))
         let lines = rest[open.upperBound..<close.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
@@ -49,6 +51,19 @@ struct ReadmeExampleTests {
         let missing = lines.filter { !testLines.contains($0) }
         #expect(!lines.isEmpty)
         #expect(missing.isEmpty, "README lines not in ReadmeExampleTests: \(missing)")
+    }
+
+    @Test("README: the Package.swift lines name products this package has")
+    func packageLines() throws {
+        let readme = try String(contentsOfFile: Self.packageRoot + "/README.md", encoding: .utf8)
+        let manifest = try String(contentsOfFile: Self.packageRoot + "/Package.swift", encoding: .utf8)
+        let fragment = try #require(readme.range(of: "```swift\n// Package.swift\n"))
+        let end = try #require(readme[fragment.upperBound...].range(of: "```"))
+        let text = readme[fragment.upperBound..<end.lowerBound]
+        let products = text.matches(of: /\.product\(name: "(\w+)", package: "swift-consensus"\)/).map { String($0.1) }
+        #expect(products == ["Consensus", "ConsensusRecipes"])
+        for product in products { #expect(manifest.contains(".library(name: \"\(product)\""), "no library product \(product)") }
+        #expect(manifest.contains("name: \"swift-consensus\""), "the package name users depend on")
     }
 
     static var packageRoot: String {
