@@ -41,6 +41,32 @@ func possible(_ total: Int64, _ tally: Tally) -> Bool {
     return sums.contains(total)
 }
 
+/// One member's share of the concurrent changes: twenty, every fifth one a decrement.
+func changes(through node: ConsensusTrait) async throws -> Tally {
+    var tally = Tally()
+    for i in 1...20 { try await add(i % 5 == 0 ? -1 : 1, to: "clicks", through: node, tally: &tally) }
+    return tally
+}
+
+/// Tries to count through a member cut off from the majority; returns whether it counted.
+func counted(whileCutOff node: ConsensusTrait, tally: inout Tally) async throws -> Bool {
+    do throws(RecipeError) {
+        try await AtomicCounter("clicks", on: node).increment()
+        return true
+    } catch {
+        switch error {
+        case .notApplied(_, let reason):
+            print("\(node.nodeID) is cut off: refused, nothing counted (\(reason))")
+        case .outcomeUnknown(_, let reason):
+            print("\(node.nodeID) is cut off: no answer in time (\(reason))")
+            tally.unknown.append(1)
+        default:
+            throw error
+        }
+        return false
+    }
+}
+
 func run() async throws -> [String] {
     var violations: [String] = []
     let configuration = ConsensusConfiguration.raft(
@@ -56,13 +82,11 @@ func run() async throws -> [String] {
     let tallies = try await withThrowingTaskGroup(of: Tally.self) { group in
         for name in names {
             let node = await cluster.node(name)!
-            group.addTask {
-                var tally = Tally()
-                for i in 1...20 { try await add(i % 5 == 0 ? -1 : 1, to: "clicks", through: node, tally: &tally) }
-                return tally
-            }
+            group.addTask { try await changes(through: node) }
         }
-        return try await group.reduce(into: [Tally]()) { $0.append($1) }
+        var tallies: [Tally] = []
+        for try await tally in group { tallies.append(tally) }
+        return tallies
     }
     var tally = Tally(applied: tallies.map(\.applied).reduce(0, +), unknown: tallies.flatMap(\.unknown))
     let clicks = try await AtomicCounter("clicks", on: leader).read()
@@ -82,31 +106,27 @@ func run() async throws -> [String] {
     let next = try await cluster.waitForLeader()
     let survivor = await cluster.node(names.first { $0 != leader.nodeID && $0 != next.nodeID }!)!
     for _ in 1...5 { try await add(1, to: "clicks", through: survivor, tally: &tally) }
-    print("killed \(leader.nodeID); \(next.nodeID) leads now; clicks \(try await AtomicCounter("clicks", on: next).read())")
+    let afterKill = try await AtomicCounter("clicks", on: next).read()
+    print("killed \(leader.nodeID); \(next.nodeID) leads now; clicks \(afterKill)")
 
     // 4. Bring it back, then cut one member off: on the minority side a change fails at once
     //    with a definite refusal, and nothing is counted there.
     try await cluster.restart(leader.nodeID)
     let loner = names.first { $0 != next.nodeID }!
-    cluster.isolate(loner)
+    await cluster.isolate(loner)
     let isolated = await cluster.node(loner)!
     _ = await cluster.waitUntil(timeout: .seconds(10)) { await !isolated.hasQuorum }
-    do throws(RecipeError) {
-        try await AtomicCounter("clicks", on: isolated).increment()
-        violations.append("\(loner) counted while cut off from the majority")
-    } catch .notApplied(_, let reason) {
-        print("\(loner) is cut off: refused, nothing counted (\(reason))")
-    } catch .outcomeUnknown(_, let reason) {
-        print("\(loner) is cut off: no answer in time (\(reason))")
-        tally.unknown.append(1)
-    }
-    cluster.heal()
+    if try await counted(whileCutOff: isolated, tally: &tally) { violations.append("\(loner) counted while cut off from the majority") }
+    await cluster.heal()
 
     // 5. Once healed and caught up, every member holds the same value.
     let total = try await AtomicCounter("clicks", on: next).read()
     if !possible(total, tally) { violations.append("clicks is \(total), the changes sum to \(tally.applied)") }
     let agreed = await cluster.waitUntil(timeout: .seconds(30)) {
-        for name in names where await cluster.node(name)!.localRead("clicks").value?.intValue != total { return false }
+        for name in names {
+            let value = await cluster.node(name)?.localRead("clicks").value
+            if value != .int(total) { return false }
+        }
         return true
     }
     print("clicks = \(total) on \(agreed ? "every member" : "some members only")")

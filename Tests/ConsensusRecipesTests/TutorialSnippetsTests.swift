@@ -44,12 +44,12 @@ struct TutorialSnippetsTests {
             let members = await cluster.nodes
             // --- tutorials/02-simple-majority.md: manual votes ---
             for member in members { await member.setVotePolicy(.manual) }
-            let proposal = Task { try await members[0].proposeWithResult("map", "forest") }
+            async let proposal = members[0].proposeWithResult("map", "forest")
             _ = await cluster.waitUntil { await !members[1].pendingProposals.isEmpty }
             let pending = await members[1].pendingProposals[0]         // id, key, value, proposer
             try await members[1].vote(pending.proposalID, accept: true)
             try await members[2].vote(pending.proposalID, accept: true)
-            let result = try await proposal.value
+            let result = try await proposal
             print(result.accepted, "with \(result.votes.for) of \(result.quorumRequired) votes needed")
             // --- end ---
             #expect(result.accepted && result.quorumMet)
@@ -138,7 +138,7 @@ struct TutorialSnippetsTests {
             let node = await cluster.followers(of: leader)[0]
             // --- tutorials/06-partitions.md ---
             let events = node.events
-            cluster.isolate(node.nodeID)
+            await cluster.isolate(node.nodeID)
             for await event in events {
                 if case .nodeUnreachable(let peer) = event { print("lost contact with", peer) }
                 if case .partitionDetected(let partition) = event {
@@ -151,7 +151,7 @@ struct TutorialSnippetsTests {
             } catch .noQuorum {
                 print("minority side: refused at once, nothing written")   // not a timeout
             }
-            cluster.heal()
+            await cluster.heal()
             // --- end ---
             #expect(await cluster.waitUntil { await node.hasQuorum })
         }
