@@ -99,6 +99,35 @@ struct TutorialTranscriptTests {
         }
     }
 
+    /// Rewrite mode, as in etcd's interaction tests: `CONSENSUS_REWRITE_TRANSCRIPTS=1 swift test
+    /// --skip-build --filter TutorialTranscript` keeps each block's header and `> ` commands and
+    /// puts under each command what it prints now. A new transcript is written as the header and
+    /// its commands alone; review the rewritten output (git diff) before committing it. The
+    /// replay cases of the same run still compare with the old text.
+    @Test("rewrite mode: every transcript's output regenerated",
+          .enabled(if: ProcessInfo.processInfo.environment["CONSENSUS_REWRITE_TRANSCRIPTS"] == "1"))
+    func rewrite() async throws {
+        for file in Self.markdownFiles {
+            let text = Self.text(file)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            // From the last block up, so that the line numbers of the earlier ones stay valid.
+            for block in MarkdownBlock.blocks(in: text, file: file).reversed() where block.info == "transcript" {
+                let header = try #require(block.lines.first)
+                let session = try StepSession(options: SteppedClusterOptions.from(settings: RecipeScript(parsing: header).settings))
+                var body = [header]
+                for line in block.lines.dropFirst() where line.hasPrefix("> ") {
+                    body.append(line)
+                    let output = await session.run(String(line.dropFirst(2))).text
+                    if !output.isEmpty { body += output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+                }
+                // The opening fence is line `block.line` (1-based), so the body starts at that index.
+                lines.replaceSubrange(block.line..<(block.line + block.lines.count), with: body)
+            }
+            let rewritten = lines.joined(separator: "\n")
+            if rewritten != text { try rewritten.write(toFile: Self.root + "/" + file, atomically: true, encoding: .utf8) }
+        }
+    }
+
     @Test("there are transcripts, and every chapter has at least one")
     func everyChapterHasTranscripts() {
         #expect(Self.transcripts.count >= 11)
