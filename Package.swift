@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "ConsensusServer", targets: ["ConsensusServer"]),
         .library(name: "ConsensusTCP", targets: ["ConsensusTCP"]),
         .executable(name: "consensus", targets: ["consensus"]),
+        // The tutorials' worked examples (tutorials/07-game-state.md, 11-counter-exercise.md).
+        .executable(name: "game-state", targets: ["game-state"]),
+        .executable(name: "distributed-counter", targets: ["distributed-counter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +119,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "consensus", dependencies: ["ConsensusCLI"]),
+        // Examples: programs that use the libraries as an application would (`swift run game-state`).
+        .executableTarget(name: "game-state", dependencies: ["Consensus", "ConsensusRecipes"], path: "Examples/GameState"),
+        .executableTarget(name: "distributed-counter", dependencies: ["Consensus", "ConsensusRecipes"], path: "Examples/DistributedCounter"),
         .testTarget(name: "ConsensusREPLTests", dependencies: ["ConsensusREPL", "Consensus", "ConsensusTesting"]),
         .testTarget(name: "ConsensusCoreTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTestingTests", dependencies: ["ConsensusCore", "ConsensusTesting"]),
