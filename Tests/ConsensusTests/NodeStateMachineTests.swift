@@ -764,3 +764,35 @@ struct NodeStateMachineTests {
         #expect(first.contains { $0.contains("leaderElected") })
     }
 }
+
+/// Leadership transfer as a client sees it (dissertation §3.10): the answer comes when the
+/// target leads, or says why it does not, never before it is decided.
+@Suite("NodeStateMachine: leadership transfer answers")
+struct TransferAnswerTests {
+    @Test("§3.10: the transfer is answered done only once the target leads")
+    func doneWhenTargetLeads() {
+        let h = NodeStateMachineTests().raftCluster()
+        let (id, _) = h.request("n1", .transferLeadership(to: "n3"))
+        #expect(h.answers(to: id).isEmpty, "not answered before the target leads")
+        #expect(h.run(until: { !$0.answers(to: id).isEmpty }, maxTicks: 200))
+        guard case .success(.done)? = h.answers(to: id).first?.result else {
+            Issue.record("expected done, got \(String(describing: h.answers(to: id).first))")
+            return
+        }
+        #expect(h["n1"].raft!.leader == h["n3"].numericID, "the old leader knows the new one when it answers")
+    }
+
+    @Test("§3.10: a transfer to a member that cannot hear is abandoned after an election timeout, and the answer says so")
+    func abandoned() {
+        let h = NodeStateMachineTests().raftCluster()
+        h.isolate("n3")
+        let (id, _) = h.request("n1", .transferLeadership(to: "n3"))
+        #expect(h.run(until: { !$0.answers(to: id).isEmpty }, maxTicks: 400, only: ["n1", "n2"]))
+        guard case .failure(let error)? = h.answers(to: id).first?.result else {
+            Issue.record("expected a refusal, got \(String(describing: h.answers(to: id).first))")
+            return
+        }
+        #expect(error.description.contains("the transfer to n3 was abandoned"), "\(error)")
+        #expect(h["n1"].raft!.isLeader)
+    }
+}

@@ -42,11 +42,40 @@ extension NodeStateMachine {
     mutating func transferLeadership(_ request: RequestID, to target: String) {
         if majority != nil { return answer(request, .failure(.unsupported("simple_majority has no leader"))) }
         if let error = leaderOnlyError() { return answer(request, .failure(error)) }
+        let targetID = NodeInfo.numericID(target)
+        if targetID == numericID { return answer(request, .success(.done)) }
+        guard transferJob == nil else {
+            return answer(request, .failure(.membership("another leadership transfer is in progress; retry when it is done")))
+        }
         do {
-            try raft!.transferLeadership(to: NodeInfo.numericID(target))
-            answer(request, .success(.done))
+            try raft!.transferLeadership(to: targetID)
         } catch {
-            answer(request, .failure(.membership("cannot transfer leadership to \(target): \(error)")))
+            return answer(request, .failure(.membership("cannot transfer leadership to \(target): \(error)")))
+        }
+        // Answered when the target leads, or when the transfer ends without it (§3.10 of the
+        // dissertation: the leader abandons it after an election timeout).
+        transferJob = TransferJob(request: request, target: target, deadline: now + configuration.electionTimeout.upperBound * 2)
+        advanceTransferJob()
+    }
+
+    /// Answers the transfer under way once it is decided: the target leads (done), or it does
+    /// not: the transfer was abandoned, someone else was elected, or its time ran out.
+    mutating func advanceTransferJob() {
+        guard let job = transferJob, let raft else { return }
+        let targetID = NodeInfo.numericID(job.target)
+        func finish(_ result: Result<NodeResponse, ConsensusError>) {
+            transferJob = nil
+            answer(job.request, result)
+        }
+        if raft.leader == targetID { return finish(.success(.done)) }
+        if raft.isLeader && raft.leadTransferee != targetID {
+            return finish(.failure(.membership("the transfer to \(job.target) was abandoned: it did not catch up and win within an election timeout; \(nodeID) still leads term \(raft.term)")))
+        }
+        if let other = raft.leader, other != numericID, other != targetID {
+            return finish(.failure(.membership("\(job.target) did not become leader: \(name(of: other) ?? "another member") leads term \(raft.term)")))
+        }
+        if now >= job.deadline {
+            finish(.failure(.membership("the transfer to \(job.target) did not finish in time: no leader known yet (an election may be under way; 'status' shows who leads)")))
         }
     }
 

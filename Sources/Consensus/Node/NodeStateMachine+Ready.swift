@@ -50,6 +50,7 @@ extension NodeStateMachine {
         serveReads()
         askPendingReads()
         advanceMembershipJob()
+        advanceTransferJob()
         maybeSnapshot()
         if !deferredCommands.isEmpty {
             let commands = deferredCommands

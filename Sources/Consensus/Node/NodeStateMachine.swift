@@ -65,6 +65,9 @@ public struct NodeStateMachine: Sendable {
     var nextReadContext: UInt64 = 0
     var reads: [UInt64: WaitingRead] = [:]
     var membershipJob: MembershipJob?
+    /// A leadership transfer under way, answered once the target leads or the transfer ends
+    /// without it.
+    var transferJob: TransferJob?
 
     // Store time (see LeaderClock): credited with the whole milliseconds that pass while leading.
     var leaderClock = LeaderClock(millisecondsPerTick: 1)
@@ -272,6 +275,10 @@ public struct NodeStateMachine: Sendable {
             membershipJob = nil
             answer(job.request, .failure(error))
         }
+        if let job = transferJob {
+            transferJob = nil
+            answer(job.request, .failure(error))
+        }
     }
 
     // MARK: - Requests
@@ -371,6 +378,7 @@ public struct NodeStateMachine: Sendable {
         askPendingReads()
         if batchDeadline.map({ now >= $0 }) == true { flushBatch() }
         advanceMembershipJob()
+        advanceTransferJob()
         checkPeers()
         majorityAntiEntropy()
     }
