@@ -23,7 +23,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             from --keys keys. get and get-local write every key once before the timed run.
 
             Workloads: put (PUT /v1/kv/{key}), get (linearizable GET), get-local \
-            (?consistency=local), cas (POST /v1/kv/{key}/cas with the value the connection last \
+            (?consistency=local), cas (POST /v1/kv/{key}/cas on keys the connection owns, with the value it last \
             saw), counter (POST /v1/counters/{name}/add, delta 1).
 
             --failover-trials N (local cluster only): after the load, N times: SIGKILL the \

@@ -113,7 +113,11 @@ struct HTTPLoadRunner: Sendable {
     private func connection(_ worker: Int, _ workload: HTTPWorkload, until deadline: ContinuousClock.Instant, counters: Counters) async -> Tally {
         let clock = ContinuousClock()
         let address = addresses[worker % addresses.count]
-        var keys = KeyPicker(keyCount: requests.keyCount, seed: UInt64(worker) &* 7919 &+ 1)
+        let seed = UInt64(worker) &* 7919 &+ 1
+        // cas: each connection swaps its own keys, so swaps fail only on a stale first guess.
+        var keys = workload == .cas
+            ? KeyPicker.owned(worker: worker, connections: connections, keyCount: requests.keyCount, seed: seed)
+            : KeyPicker(keyCount: requests.keyCount, seed: seed)
         var tally = Tally()
         if workload == .cas { tally.cas = CompareAndSwapTracker(tagPrefix: "c\(worker)") }
         var sequence = 0

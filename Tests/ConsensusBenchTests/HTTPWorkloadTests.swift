@@ -67,6 +67,22 @@ struct HTTPWorkloadTests {
         #expect((0..<20).map { _ in other.next() } != (0..<20).map { _ in a.next() })
     }
 
+    @Test("owned keys: each connection gets its own residue class, together all keys")
+    func ownedKeys() {
+        var all = Set<Int>()
+        for worker in 0..<3 {
+            var p = KeyPicker.owned(worker: worker, connections: 3, keyCount: 10, seed: 1)
+            for _ in 0..<500 {
+                let k = p.next()
+                #expect(k % 3 == worker && (0..<10).contains(k))
+                all.insert(k)
+            }
+        }
+        #expect(all == Set(0..<10))
+        var few = KeyPicker.owned(worker: 4, connections: 8, keyCount: 2, seed: 1)
+        #expect((0..<50).allSatisfy { _ in (0..<2).contains(few.next()) })
+    }
+
     @Test("the CAS tracker expects what it last wrote, or what a refusal reported")
     func casTracker() {
         var t = CompareAndSwapTracker(tagPrefix: "c0")
