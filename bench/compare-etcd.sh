@@ -187,18 +187,30 @@ print("requests=%d seconds=%.3f rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d
   printf '%s\t%s\t%s\t%s\n' "$run" "ours" "$row" "$line" >>"$results"
 }
 
+# fill SYSTEM URL SCRIPT ARGS...: writes every key (one wrk thread, keys in order) so that the
+# reads find them all; not a row of the table.
+fill() {
+  local system=$1 url=$2 script=$3; shift 3
+  local out requests
+  out=$(wrk -t1 -c8 -d"${FILL_DURATION:-10s}" -s "$here/$script" "$url" -- "$@")
+  requests=$(grep -o 'requests=[0-9]*' <<<"$out" | cut -d= -f2)
+  ((requests >= KEYS)) || log "  warning: $system fill wrote only $requests of $KEYS keys; some reads may miss"
+}
+
 results="$tmp/results.tsv"
 : >"$results"
 for run in $(seq "$RUNS"); do
   log "run $run of $RUNS"
   start_etcd
   for c in $WRITE_CONNECTIONS; do run_wrk etcd "put c=$c" "$c" "http://$etcd_leader" wrk-etcd.lua "$KEYS" "$VALUE_SIZE" put; done
+  fill etcd "http://$etcd_leader" wrk-etcd.lua "$KEYS" "$VALUE_SIZE" fill
   run_wrk etcd "get c=$READ_CONNECTIONS" "$READ_CONNECTIONS" "http://$etcd_leader" wrk-etcd.lua "$KEYS" "$VALUE_SIZE" range
   stop_started
   rm -rf "$tmp"/etcd*
 
   start_ours
   for c in $WRITE_CONNECTIONS; do run_wrk ours "put c=$c" "$c" "http://$our_leader" wrk-put.lua "$KEYS" "$VALUE_SIZE"; done
+  fill ours "http://$our_leader" wrk-put.lua "$KEYS" "$VALUE_SIZE" fill
   run_wrk ours "get c=$READ_CONNECTIONS" "$READ_CONNECTIONS" "http://$our_leader" wrk-get.lua "$KEYS" "$VALUE_SIZE"
   if ((EXTRA)); then
     run_wrk ours "counter c=16 (wrk)" 16 "http://$our_leader" wrk-counter.lua "$KEYS"

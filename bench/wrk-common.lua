@@ -1,5 +1,6 @@
 -- Shared by the wrk scripts in this folder (loaded with dofile from the script's own folder).
--- Arguments after wrk's "--": [keys] [value-size] [mode]; defaults 1000 keys, 64-byte values.
+-- Arguments after wrk's "--": [keys] [value-size] [mode]; defaults 1000 keys, 64-byte values;
+-- mode "fill" writes the keys in order (run it with one thread to write each key once).
 -- Each thread picks keys uniformly at random; done() prints one WRK_RESULT line that
 -- bench/compare-etcd.sh reads (latencies in microseconds).
 local common = {}
@@ -25,7 +26,13 @@ function common.value()
   return string.rep("v", common.valueSize)
 end
 
+-- A random key; with mode "fill", each thread's keys in order instead (to write them all).
+local nextKey = -1
 function common.pick()
+  if common.mode == "fill" then
+    nextKey = (nextKey + 1) % common.keys
+    return nextKey
+  end
   return math.random(0, common.keys - 1)
 end
 

@@ -6,7 +6,8 @@ common.install()
 
 function init(args)
   common.init(args)
-  paths = common.paths("/v1/counters/", "/add")
+  -- Counters live in the key space: "bench-counter-..." keeps them apart from the string keys.
+  paths = common.paths("/v1/counters/counter-", "/add")
 end
 
 function request()

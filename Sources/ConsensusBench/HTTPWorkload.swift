@@ -89,8 +89,10 @@ public struct HTTPWorkloadRequests: Sendable {
                                 body: #"{"expected":\#(old),"value":"\#(value(tag: tag))"}"#)
     }
 
-    /// `POST /v1/counters/{name}/add` with `{"delta": 1}`; the counter is named like key `index`.
+    /// `POST /v1/counters/{name}/add` with `{"delta": 1}` on counter `counter-` and key
+    /// `index`'s name (counters live in the key space; the prefix keeps them off the string keys
+    /// that the other workloads write).
     public func counterAdd(key index: Int) -> HTTPBenchRequest {
-        HTTPBenchRequest(method: "POST", path: "/v1/counters/" + key(index) + "/add", body: #"{"delta":1}"#)
+        HTTPBenchRequest(method: "POST", path: "/v1/counters/counter-" + key(index) + "/add", body: #"{"delta":1}"#)
     }
 }

@@ -40,7 +40,7 @@ struct HTTPWorkloadTests {
         #expect(try json(requests.compareAndSwap(key: 1, expected: "old", tag: "n").body)["expected"] as? String == "old")
 
         let add = requests.counterAdd(key: 3)
-        #expect(add.method == "POST" && add.path == "/v1/counters/bench-000003/add")
+        #expect(add.method == "POST" && add.path == "/v1/counters/counter-bench-000003/add")
         #expect(try json(add.body)["delta"] as? Int == 1)
     }
 
