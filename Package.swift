@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The pure Raft state machine. Standard library only: no dependencies, on purpose.
@@ -89,6 +90,14 @@ let package = Package(
         ),
         // Deterministic simulator and checkers. No real I/O.
         .target(name: "ConsensusTesting", dependencies: ["ConsensusCore", "ConsensusStorage", "Consensus", "ConsensusRecipes"]),
+        // The HTTP load generator's pure parts (`consensus bench http`): option checks, the
+        // workloads' keys and bodies, latency statistics (HdrHistogram) and the report. No I/O.
+        .target(
+            name: "ConsensusBench",
+            dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // GNU readline (Debian: libreadline-dev) as a system library, for the REPL's line editor.
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         // The REPL: the command parser, help, completion and formatting (pure), the session that
@@ -114,7 +123,10 @@ let package = Package(
                 "ConsensusStorage",
                 "ConsensusTesting",
                 "ConsensusServer",
+                "ConsensusBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -151,6 +163,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ConsensusBenchTests", dependencies: ["ConsensusBench"]),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage", "ConsensusTesting"]),
     ]

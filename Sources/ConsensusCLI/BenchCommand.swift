@@ -7,6 +7,9 @@ import Foundation
 ///
 /// `consensus bench --wal`: the write-ahead log instead, against the raw write+fsync rate of the
 /// same disk (see ``WALBenchmark``).
+///
+/// `consensus bench http`: requests per second and latency through the HTTP API of a cluster
+/// of node processes (see ``BenchHTTPCommand``).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -21,7 +24,10 @@ struct BenchCommand: ParsableCommand {
             blocks, then FileStorage persists (one fdatasync per batch) with batches of 1, 16 \
             and 256 entries (or --batch), each followed by the raw rate at the same bytes per \
             sync, each for --seconds, in a fresh directory under --dir that is removed afterwards.
-            """
+
+            'consensus bench http' loads the HTTP API of a cluster instead (see its --help).
+            """,
+        subcommands: [BenchHTTPCommand.self]
     )
 
     @Option(name: .long, help: "Proposals per append at the leader (repeatable). Default: 1 and 64.")

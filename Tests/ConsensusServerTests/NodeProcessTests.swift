@@ -200,8 +200,10 @@ struct NodeProcessTests {
         let bad = await cluster.call("e1", "GET", "/v1/watch/color?fromRevision=zero")
         #expect(bad?.status == 400, "\(String(describing: bad?.json))")
         #expect(await cluster.eventually { events.text.contains(": streaming") && watch.text.contains(": streaming") && replay.text.contains(": streaming") })
-        #expect(replay.text.contains(#""value":"red""#) && replay.text.contains(#""revision":\#(blueRevision),"value":"blue""#),
-                "the watch from revision 1 did not replay the earlier changes: \(replay.text)")
+        // The replay follows the ": streaming" line from another task: wait for it, do not race it.
+        #expect(await cluster.eventually {
+            replay.text.contains(#""value":"red""#) && replay.text.contains(#""revision":\#(blueRevision),"value":"blue""#)
+        }, "the watch from revision 1 did not replay the earlier changes: \(replay.text)")
         #expect(!watch.text.contains("red"), "a watch from now replayed the past: \(watch.text)")
         #expect(await cluster.call("e1", "PUT", "/v1/kv/other", #"{"value": 0}"#)?.status == 200)
         #expect(await cluster.call("e1", "PUT", "/v1/kv/color", #"{"value": "green"}"#)?.status == 200)

@@ -35,13 +35,15 @@ extension NodeStateMachine {
     /// Routes a command: the leader proposes it (in a batch when configured), a follower forwards
     /// it to the leader, and with no leader known a local command waits for one.
     mutating func route(_ command: Command, hops: Int) {
-        guard let r = raft else { return }
+        // No `let r = raft` copy here: a copy alive while `proposeNow` steps the core makes
+        // the core's arrays shared, so the step copied the whole log (every entry) per proposal.
+        guard raft != nil else { return }
         // The core must not be stepped while its batch is being persisted.
         if persisting != nil {
             deferredCommands.append((command, hops))
             return
         }
-        if r.isLeader {
+        if raft!.isLeader {
             var stamped = command
             stamped.time = stampTime()
             if configuration.batchUpdates {
@@ -55,7 +57,7 @@ extension NodeStateMachine {
             } else {
                 proposeNow([stamped])
             }
-        } else if let leader = r.leader, hops < configuration.limits.forwardHopsMax {
+        } else if let leader = raft!.leader, hops < configuration.limits.forwardHopsMax {
             do {
                 send(to: leader, .forward(command: try CommandCodec.encode(command, compressAbove: compressAbove), hops: hops))
                 proposals[command.id]?.forwardedAt = now

@@ -41,7 +41,10 @@ extension NodeStateMachine {
             install(snapshot)
             guard raft != nil else { return }
         }
-        for entry in rd.committedEntries { apply(entry) }
+        // The followers' match indexes, read once per batch (not once per entry: building the
+        // core's status copies its progress table).
+        let matches = rd.committedEntries.isEmpty ? nil : leaderMatchIndexes()
+        for entry in rd.committedEntries { apply(entry, matches: matches) }
         // Entries stamped by an earlier leader may carry a later time than this leader's count.
         if leaderClock.applied(storeClock: store.clock) { leaderClockCredited = now }
         // 4. Reads.
@@ -120,7 +123,7 @@ extension NodeStateMachine {
         }
     }
 
-    private mutating func apply(_ entry: Entry) {
+    private mutating func apply(_ entry: Entry, matches: [NodeID: LogIndex]?) {
         guard entry.kind == .normal else {
             store.skip(at: entry.index)
             if entry.kind == .configChange { learnMembers() }
@@ -145,7 +148,7 @@ extension NodeStateMachine {
             emit(.stateChanged(key: c.key, newValue: c.new, oldValue: c.old))
         }
         if case let .put(key, value) = command.operation, MemberRecords.isReserved(key) { remember(value) }
-        let proposal = proposalResult(for: command, index: entry.index, result: result)
+        let proposal = proposalResult(for: command, index: entry.index, result: result, matches: matches)
         if !command.operation.keys.contains(where: MemberRecords.isReserved) { emit(.consensusAccepted(proposal)) }
         if let waiter = proposals.removeValue(forKey: command.id) {
             if let request = waiter.request { answer(request, .success(.proposal(proposal))) }
@@ -153,14 +156,23 @@ extension NodeStateMachine {
         }
     }
 
+    /// On the leader, each member's match index (how far its log is known to agree); `nil` on
+    /// a follower.
+    private func leaderMatchIndexes() -> [NodeID: LogIndex]? {
+        guard raft?.isLeader == true else { return nil }
+        return raft!.status.progress.mapValues(\.match)
+    }
+
     /// The lesson's proposal result for an applied command.
-    func proposalResult(for command: Command, index: LogIndex, result: OperationResult) -> ProposalResult {
+    /// - Parameter matches: on the leader, the members' match indexes (``leaderMatchIndexes()``):
+    ///   the votes for are the voters whose log holds `index`; elsewhere the quorum.
+    func proposalResult(for command: Command, index: LogIndex, result: OperationResult, matches: [NodeID: LogIndex]?) -> ProposalResult {
         let configuration = raft?.configuration ?? Configuration()
         let quorum = configuration.quorum
         var acknowledged = quorum
-        if let r = raft, r.isLeader {
-            let status = r.status
-            acknowledged = configuration.voters.filter { $0 == numericID || (status.progress[$0]?.match ?? 0) >= index }.count
+        if let matches {
+            acknowledged = 0
+            for voter in configuration.voters where voter == numericID || (matches[voter] ?? 0) >= index { acknowledged += 1 }
         }
         let (key, value) = command.operation.summary
         return ProposalResult(
@@ -181,8 +193,8 @@ extension NodeStateMachine {
 
     private mutating func maybeSnapshot() {
         let interval = configuration.snapshotInterval
-        guard interval > 0, let r = raft, store.appliedIndex >= lastSnapshotIndex + LogIndex(interval),
-              store.appliedIndex == r.appliedIndex else { return }
+        guard interval > 0, raft != nil, store.appliedIndex >= lastSnapshotIndex + LogIndex(interval),
+              store.appliedIndex == raft!.appliedIndex else { return }
         do {
             let data = try CommandCodec.encodeSnapshot(store, compressAbove: compressAbove)
             guard let snapshot = raft!.compact(upTo: store.appliedIndex, snapshotData: data) else { return }

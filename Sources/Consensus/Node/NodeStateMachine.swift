@@ -168,9 +168,24 @@ public struct NodeStateMachine: Sendable {
     private mutating func drainInbox() {
         // What arrived first goes first; the tick that came meanwhile last, so that the failure
         // detector has heard every message that was waiting.
+        //
+        // Group commit: everything that waited during the last persist is stepped into the core
+        // before its next Ready is taken, so one persist (one fsync) covers every proposal and
+        // append that arrived meanwhile. (Stepping one input per Ready made every write its own
+        // fsync: a batch of one, however many clients wait.) The inbox is bounded by
+        // `limits.deferredInputsMax`, and so is what one Ready gathers from it.
         while persisting == nil, isRunning, !inbox.isEmpty || tickDeferred {
             if !inbox.isEmpty {
-                dispatch(inbox.removeFirst())
+                let waiting = inbox
+                inbox = []
+                var next = waiting.startIndex
+                // A dispatch may start a persist of its own (a restart's bootstrap): the rest
+                // waits for it, in order.
+                while next < waiting.endIndex, persisting == nil, isRunning {
+                    dispatch(waiting[next])
+                    next += 1
+                }
+                inbox.insert(contentsOf: waiting[next...], at: 0)
             } else {
                 tickDeferred = false
                 dispatch(.tick)
