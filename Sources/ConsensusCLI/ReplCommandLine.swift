@@ -68,17 +68,8 @@ struct ReplCommandLine: AsyncParsableCommand {
         let plan = settings.plan(parentPID: getpid())
         let connect = self.connect.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let timeout = DurationArgument(wait)?.duration ?? .seconds(60)
-        var header = ["nodes=\(connect?.count ?? plan.nodes)"]
-        if connect == nil {
-            if plan.mechanism != "raft" { header.append("mechanism=\(plan.mechanism)") }
-            if let quorum = plan.quorum { header.append("quorum=\(quorum)") }
-            if let heartbeat = plan.heartbeat { header.append("heartbeat=\(heartbeat)") }
-            if let electionTimeout = plan.electionTimeout { header.append("electionTimeout=\(electionTimeout)") }
-            if let batchWindow = plan.batchWindow { header.append("batchWindow=\(batchWindow)") }
-            if plan.compression { header.append("compression=true") }
-            if let snapshotInterval = plan.snapshotInterval { header.append("snapshotInterval=\(snapshotInterval)") }
-            if let votePolicy = plan.votePolicy { header.append("votePolicy=\(votePolicy)") }
-        }
+        // A session attached with --connect is saved for a local cluster of the same size.
+        let header = connect.map { ["nodes=\($0.count)"] } ?? plan.scriptSettings
         let status = await shell.run(scriptSettings: header) {
             if let connect {
                 let backend = try await ProcessBackend.connect(connect)

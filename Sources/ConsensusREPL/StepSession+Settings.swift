@@ -40,6 +40,21 @@ extension SteppedClusterOptions {
 }
 
 extension ClusterPlan {
+    /// The header settings that ``from(settings:)`` turns back into this plan (`nodes=3`, then
+    /// only what differs from the defaults): what `save` writes after `# mode: cluster`.
+    public var scriptSettings: [String] {
+        var settings = ["nodes=\(nodes)"]
+        if mechanism != "raft" { settings.append("mechanism=\(mechanism)") }
+        if let quorum { settings.append("quorum=\(quorum)") }
+        if let heartbeat { settings.append("heartbeat=\(heartbeat)") }
+        if let electionTimeout { settings.append("electionTimeout=\(electionTimeout)") }
+        if let batchWindow { settings.append("batchWindow=\(batchWindow)") }
+        if compression { settings.append("compression=true") }
+        if let snapshotInterval { settings.append("snapshotInterval=\(snapshotInterval)") }
+        if let votePolicy { settings.append("votePolicy=\(votePolicy)") }
+        return settings
+    }
+
     /// The plan a script header describes (`# mode: cluster nodes=3 heartbeat=50ms ...`):
     /// `nodes`, `mechanism`, `quorum`, `heartbeat`, `electionTimeout` (MIN-MAX), `batchWindow`,
     /// `compression` (true/false), `snapshotInterval`, `votePolicy` (auto/manual).

@@ -25,4 +25,26 @@ struct ClusterPlanTests {
         plan.clusterSecretFile = "/nonexistent/secret"
         #expect(plan.problem?.contains("cannot read") == true)
     }
+
+    @Test("a plan's script header settings read back as the same plan")
+    func headerRoundTrip() throws {
+        var plan = ClusterPlan()
+        plan.nodes = 5
+        plan.mechanism = "simple_majority"
+        plan.quorum = 0.6
+        plan.heartbeat = "200ms"
+        plan.electionTimeout = "1000ms-2000ms"
+        plan.batchWindow = "5ms"
+        plan.compression = true
+        plan.snapshotInterval = 20
+        plan.votePolicy = "manual"
+        #expect(ClusterPlan().scriptSettings == ["nodes=3"])
+        let settings = Dictionary(uniqueKeysWithValues: plan.scriptSettings.map {
+            let parts = $0.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        })
+        let back = try ClusterPlan.from(settings: settings)
+        #expect(back.scriptSettings == plan.scriptSettings)
+        #expect(back.nodes == 5 && back.quorum == 0.6 && back.votePolicy == "manual" && back.compression)
+    }
 }
