@@ -24,6 +24,13 @@
 //   order in the list does not change what may be ordered, only what is tried first.
 // - A lock's time lower bound that is at or below every unordered operation's invocation
 //   constrains nothing, so it is forgotten (`Int64.min`): states that differ only there are one.
+// - Operations with an unknown outcome and the same action (say, thirty `add hits 1` cut off by a
+//   killed leader) are interchangeable: they are ordered in invocation order only. Swapping two in
+//   an order is always possible (the earlier one may sit wherever the later one can, the later one
+//   may sit later still: neither has a response to respect, and their effect is the same), so
+//   this drops only orders that have an equivalent twin. Without it, k such operations make 2^k
+//   explored (ordered set, state) pairs that differ only in which twins were taken. Lock
+//   operations whose sub-history uses time are left out: their time window is part of the effect.
 //
 // Reference: J. M. Wing and C. Gong, "Testing and verifying concurrent objects", 1993; G. Lowe,
 // "Testing for linearizability", 2017; and Porcupine (github.com/anishathalye/porcupine).
@@ -117,6 +124,7 @@ struct LinearizationSearch {
         let grants = operations.indices.compactMap { position in
             SequentialModel.reportedToken(operations[position]).map { (position: position, token: $0) }
         }.sorted { $0.token < $1.token }
+        let earlierTwin = Self.earlierTwins(operations)
         var explored: Set<Explored> = []
         var stack: [Frame] = []
         var deepestOrder: [Int] = []
@@ -152,6 +160,7 @@ struct LinearizationSearch {
         /// Orders the operation of `call` next with its first new outcome from `choice` on.
         func tryOrder(_ call: Int, from choice: Int) -> Bool {
             let operation = call >> 1
+            if let twin = earlierTwin[operation], !ordered.contains(twin) { return false }
             let successors = SequentialModel.successors(state, operations[operation], lockLapse: lockLapse)
             let unknown = operations[operation].output == nil
             var option = choice
@@ -205,6 +214,21 @@ struct LinearizationSearch {
             }
         }
         return .linearizable(exploredStates: exploredStates)
+    }
+
+    /// For each operation with an unknown outcome and no time window, the latest-invoked earlier
+    /// one with the same action (ties by position), which must be ordered first; `nil` otherwise.
+    static func earlierTwins(_ operations: [SearchOperation]) -> [Int?] {
+        var twins = [Int?](repeating: nil, count: operations.count)
+        var latest: [ModelAction: Int] = [:]
+        let candidates = operations.indices.filter {
+            operations[$0].output == nil && operations[$0].timeFrom == .min && operations[$0].timeTo == .max
+        }
+        for position in candidates.sorted(by: { (operations[$0].invocation, $0) < (operations[$1].invocation, $1) }) {
+            twins[position] = latest[operations[position].action]
+            latest[operations[position].action] = position
+        }
+        return twins
     }
 
     /// `events` (sorted by time) with each run of calls between two returns reordered: calls of
