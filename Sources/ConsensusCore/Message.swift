@@ -42,6 +42,16 @@ public struct Message: Sendable, Hashable, CustomStringConvertible {
         case readIndexResponse(context: UInt64, index: LogIndex)
     }
 
+    /// Whether this is a leader replicating to a follower (AppendEntries, a heartbeat, a
+    /// snapshot): a message that promises nothing about the sender's own disk. See
+    /// ``Ready/messagesBeforePersisting``.
+    public var isReplication: Bool {
+        switch kind {
+        case .append, .heartbeat, .installSnapshot: return true
+        default: return false
+        }
+    }
+
     /// A short name for traces: `MsgApp`, `MsgVote`, ...
     public var name: String {
         switch kind {

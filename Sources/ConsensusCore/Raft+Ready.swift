@@ -17,14 +17,19 @@ extension Raft {
     public mutating func ready() -> Ready {
         let soft = currentSoftState
         let hard = currentHardState
+        let entries = Array(log.unstableEntries)
+        // Term and vote already durable: only the commit index (if anything) is new.
+        let electionStateDurable = hard.term == persistedHardState.term && hard.vote == persistedHardState.vote
         let rd = Ready(
             softState: soft != lastSoftState ? soft : nil,
             hardState: hard != persistedHardState ? hard : nil,
             snapshot: pendingSnapshot,
-            entries: Array(log.unstableEntries),
+            entries: entries,
             messages: messages,
             committedEntries: log.nextEntriesToApply(maxBytes: options.maxApplyBytesPerReady),
-            readStates: readStates)
+            readStates: readStates,
+            mustSync: !entries.isEmpty || pendingSnapshot != nil || !electionStateDurable,
+            replicationMayPrecedePersisting: electionStateDurable && role == .leader)
         messages = []
         readStates = []
         if let s = rd.softState { lastSoftState = s }

@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// - Every ``persist(hardState:entries:snapshot:)`` appends its records (entries, then the hard
 ///   state) to the active segment and returns only after one `fdatasync` (group commit). A
-///   snapshot in it is first written to its own file, atomically.
+///   snapshot in it is first written to its own file, atomically. A hard state whose commit
+///   index alone moved (`mustSync` false) is buffered and rides on the next `fdatasync`.
 /// - The hard state (term, vote, commit) is a WAL record too, so that it rides on the same
 ///   `fdatasync` as the entries: a separate atomic file (temporary file, fsync, rename, fsync of
 ///   the directory) would cost three more syncs per batch. Each segment starts with a header
@@ -116,7 +117,25 @@ public final class FileStorage: Storage {
     }
 
     public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws {
+        try persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: true)
+    }
+
+    /// With `mustSync` false and nothing but a hard state to write, its record is only buffered:
+    /// it reaches the file with the next synced write (or never, if the process ends first, which
+    /// loses nothing but a commit index the leader will tell again).
+    public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool) throws {
         if hardState == nil && entries.isEmpty && snapshot == nil { return }
+        if !mustSync, let hardState, entries.isEmpty, snapshot == nil {
+            return try state.withLock { s in
+                try check(s)
+                do {
+                    try s.writer.append(.hardState(hardState))
+                } catch let error as StorageError {
+                    s.failure = error
+                    throw error
+                }
+            }
+        }
         try state.withLock { s in
             try check(s)
             do {

@@ -18,6 +18,12 @@ public protocol Storage: AnyObject, Sendable {
     /// durably.
     func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?) throws
 
+    /// ``persist(hardState:entries:snapshot:)``, except that with `mustSync` false (a hard state
+    /// whose commit index alone moved: see `Ready.mustSync`) the store may return before the write
+    /// is durable. It must keep the order of writes: a later synced write makes this one durable
+    /// too. The default always syncs.
+    func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool) throws
+
     /// Stores a snapshot the application took of its own state and drops the entries it covers.
     func saveSnapshot(_ snapshot: Snapshot) throws
 
@@ -29,12 +35,17 @@ public protocol Storage: AnyObject, Sendable {
 extension Storage {
     /// Writes block unless a store says otherwise.
     public var writesBlock: Bool { true }
+
+    /// Always syncs.
+    public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool) throws {
+        try persist(hardState: hardState, entries: entries, snapshot: snapshot)
+    }
 }
 
 extension Storage {
     /// Performs the persist duty of a `Ready`.
     public func persist(_ rd: Ready) throws {
         if rd.hardState == nil && rd.entries.isEmpty && rd.snapshot == nil { return }
-        try persist(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot)
+        try persist(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, mustSync: rd.mustSync)
     }
 }

@@ -53,6 +53,35 @@ struct FileStorageTests {
         #expect(state.hardState == HardState(term: 3, vote: 2, commit: 2))
     }
 
+    @Test("A commit index alone is buffered, not synced: lost if the process ends first (term and vote never are), durable with the next synced write")
+    func commitOnlyIsBuffered() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let s = try FileStorage(directory: dir.path)
+            try s.persist(hardState: HardState(term: 2, vote: 1, commit: 0), entries: entries(1...3, term: 2), snapshot: nil)
+            let size = try dir.segments().map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int }
+            try s.persist(hardState: HardState(term: 2, vote: 1, commit: 3), entries: [], snapshot: nil, mustSync: false)
+            // Nothing reached the file: no write, no fdatasync.
+            #expect(try dir.segments().map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int } == size)
+            #expect(try s.load().hardState == HardState(term: 2, vote: 1, commit: 0))
+            s.close()
+        }
+        do {
+            // As after a crash: the commit index went back, term, vote and entries are there.
+            let s = try FileStorage(directory: dir.path)
+            let state = try s.load()
+            #expect(state.hardState == HardState(term: 2, vote: 1, commit: 0))
+            #expect(state.entries.map(\.index) == [1, 2, 3])
+            try s.persist(hardState: HardState(term: 2, vote: 1, commit: 2), entries: [], snapshot: nil, mustSync: false)
+            try s.persist(hardState: nil, entries: entries(4...4, term: 2), snapshot: nil, mustSync: true)
+            s.close()
+        }
+        let state = try FileStorage(directory: dir.path).load()
+        #expect(state.hardState == HardState(term: 2, vote: 1, commit: 2))
+        #expect(state.entries.map(\.index) == [1, 2, 3, 4])
+    }
+
     @Test("A snapshot from the leader replaces the log; a local snapshot compacts it (§7)")
     func snapshots() throws {
         let dir = TemporaryDirectory()

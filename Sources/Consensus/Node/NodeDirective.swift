@@ -4,8 +4,10 @@ import ConsensusNetwork
 /// What a ``NodeStateMachine`` asks its shell to do. The shell performs directives **in order**
 /// and decides nothing:
 ///
-/// 1. ``persist(_:)``: write durably (one fsync), then feed ``NodeInput/persisted``. The machine
-///    holds back every message and answer that depends on it until then.
+/// 1. ``persist(_:)``: write durably (one fsync; none when ``PersistBatch/mustSync`` is false),
+///    then feed ``NodeInput/persisted``. The machine holds back every message and answer that
+///    depends on it until then. (A leader's replication messages come as ``send(to:_:)``
+///    directives *before* the persist: perform them first, the write goes on in parallel.)
 /// 2. ``saveSnapshot(_:)``: write after every earlier persist; a failure is
 ///    ``NodeInput/storageFailed(_:)``.
 /// 3. ``send(to:_:)``, ``answer(_:_:)``, ``emit(_:)``, ``wakeUp(after:)``, ``halted(_:)``.
@@ -31,6 +33,10 @@ public struct PersistBatch: Sendable {
     public var hardState: HardState?
     public var entries: [Entry]
     public var snapshot: Snapshot?
+    /// False when the batch is only a hard state whose commit index moved: the shell may write it
+    /// without waiting for the disk (it still feeds ``NodeInput/persisted`` once written). See
+    /// `Ready.mustSync`.
+    public var mustSync: Bool = true
 }
 
 extension NodeDirective: CustomStringConvertible {

@@ -12,8 +12,13 @@ extension NodeStateMachine {
             if let soft = rd.softState { roleChanged(soft) }
             for e in rd.entries { emit(.logAppended(term: e.term, index: e.index, key: userKey(of: e))) }
             if rd.hardState != nil || !rd.entries.isEmpty || rd.snapshot != nil {
-                persisting = .ready(rd)
-                out.append(.persist(PersistBatch(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot)))
+                // A leader replicates while it writes (§10.2.1): its AppendEntries leave first.
+                for m in rd.messagesBeforePersisting { send(to: m.to, .raft(m)) }
+                var rest = rd
+                rest.messages = rd.messagesAfterPersisting
+                persisting = .ready(rest)
+                out.append(.persist(PersistBatch(
+                    hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, mustSync: rd.mustSync)))
                 return
             }
             finish(rd)

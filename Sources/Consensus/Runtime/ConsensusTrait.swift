@@ -184,7 +184,7 @@ public actor ConsensusTrait {
                     writer?.submit(.persist(batch))
                 } else {
                     do {
-                        try storage.persist(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot)
+                        try storage.persist(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot, mustSync: batch.mustSync)
                         followUps.append(.persisted)
                     } catch {
                         followUps.append(.storageFailed("cannot persist: \(error); the node stopped"))

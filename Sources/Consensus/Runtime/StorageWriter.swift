@@ -44,9 +44,11 @@ final class StorageWriter: Sendable {
                     case .persist(let b):
                         // Timed on the real clock: this measures the disk (a metric), it decides nothing.
                         let took = try await Self.run {
-                            try ContinuousClock().measure { try storage.persist(hardState: b.hardState, entries: b.entries, snapshot: b.snapshot) }
+                            try ContinuousClock().measure {
+                                try storage.persist(hardState: b.hardState, entries: b.entries, snapshot: b.snapshot, mustSync: b.mustSync)
+                            }
                         }
-                        metrics.storageWrite(took)
+                        if b.mustSync { metrics.storageWrite(took) }
                         await report(.persisted)
                     case .saveSnapshot(let s):
                         try await Self.run { try storage.saveSnapshot(s) }

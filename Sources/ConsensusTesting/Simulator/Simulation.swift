@@ -116,9 +116,12 @@ public struct Simulation: Sendable {
         while raft.hasReady {
             let rd = raft.ready()
             if let soft = rd.softState { try roleChanged(i, soft, raft) }
+            // A leader's replication leaves before its own write (§10.2.1): a power cut below
+            // may then lose entries that followers already hold.
+            for m in rd.messagesBeforePersisting { network.send(m, now: now, faults: profile, rng: &rng) }
             // 1. Persist.
             // A power cut in the middle of the batch: only a prefix of its writes survive, and
-            // nothing of the batch was sent or applied.
+            // nothing of the batch was applied, nor sent but a leader's replication.
             let records = (rd.snapshot == nil ? 0 : 1) + rd.entries.count + (rd.hardState == nil ? 0 : 1)
             if records > 0 && rng.chance(profile.tornWrite) {
                 if nodes[i].files != nil {
@@ -151,12 +154,12 @@ public struct Simulation: Sendable {
                 if raft.isLeader { stats.leaderCommits += 1 }
             }
             if rng.chance(profile.crashMidReady) {
-                record("n\(id) crashes after persisting, before sending \(rd.messages.count) messages")
+                record("n\(id) crashes after persisting, before sending \(rd.messagesAfterPersisting.count) messages")
                 crashNode(i)
                 return
             }
             // 2. Send.
-            for m in rd.messages { network.send(m, now: now, faults: profile, rng: &rng) }
+            for m in rd.messagesAfterPersisting { network.send(m, now: now, faults: profile, rng: &rng) }
             // 3. Apply.
             if let snap = rd.snapshot {
                 guard let decoded = SimulatedNode.decodeSnapshot(snap.data) else {
