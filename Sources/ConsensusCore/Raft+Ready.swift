@@ -2,7 +2,7 @@
 extension Raft {
     /// Whether ``ready()`` has anything to hand out.
     public var hasReady: Bool {
-        !messages.isEmpty || !readStates.isEmpty || pendingSnapshot != nil
+        !messages.isEmpty || !readStates.isEmpty || pendingSnapshot != nil || reads.roundDue
             || log.stable < log.lastIndex
             || currentHardState != persistedHardState
             || currentSoftState != lastSoftState
@@ -15,6 +15,7 @@ extension Raft {
     /// The next batch of work. Messages and read states are handed out once; perform the batch
     /// as ``Ready`` describes, then call ``advance(_:)``.
     public mutating func ready() -> Ready {
+        sendDueReadRound()
         let soft = currentSoftState
         let hard = currentHardState
         let entries = Array(log.unstableEntries)

@@ -17,6 +17,9 @@ struct ReadIndexQueue: Sendable {
     /// could be stale until then.
     var awaitingCommit: [(context: UInt64, from: NodeID)] = []
     var nextSequence: UInt64 = 1
+    /// Requests arrived since the last heartbeat round: one round, sent when the caller takes
+    /// its next ``Ready``, confirms them all (however many arrived in between).
+    var roundDue = false
 
     var count: Int { pending.count + awaitingCommit.count }
     var latestSequence: UInt64 { pending.last?.sequence ?? 0 }
@@ -51,7 +54,15 @@ extension Raft {
         let sequence = reads.nextSequence
         reads.nextSequence += 1
         reads.pending.append(.init(sequence: sequence, context: context, index: log.committed, from: from, acks: [id]))
-        broadcastHeartbeat()
+        reads.roundDue = true
+    }
+
+    /// Sends the heartbeat round the reads that arrived since the last one wait for: one round
+    /// per ``Ready``, not one per read (ReadIndex batching).
+    mutating func sendDueReadRound() {
+        guard reads.roundDue else { return }
+        reads.roundDue = false
+        if role == .leader && !reads.pending.isEmpty { broadcastHeartbeat() }
     }
 
     mutating func acknowledgeReads(from: NodeID, upTo sequence: UInt64) {

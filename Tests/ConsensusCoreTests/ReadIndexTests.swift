@@ -24,6 +24,28 @@ struct ReadIndexTests {
         #expect(c.readStates[1] == [ReadState(context: 42, index: index)])
     }
 
+    // Reference: dissertation §6.4, "batching": the leader may confirm many reads with one round
+    // of heartbeats. Reads that arrive between two Readys share the round sent with the next one.
+    @Test("§6.4 reads arriving before the next Ready share one heartbeat round, and are answered together")
+    func readsShareOneRound() throws {
+        let c = electedCluster()
+        let index = try c.propose(1, "w")
+        c.stabilize()
+        for context: UInt64 in 1...10 { try c.readIndex(1, context: context) }
+        c.handleReadies()
+        #expect(c.pending.map(\.description) == [
+            "1->2 MsgHeartbeat Term:1 Commit:2 Read:10", "1->3 MsgHeartbeat Term:1 Commit:2 Read:10",
+        ])
+        // A read after that round needs a round of its own.
+        try c.readIndex(1, context: 11)
+        c.handleReadies()
+        #expect(c.pending.suffix(2).map(\.description) == [
+            "1->2 MsgHeartbeat Term:1 Commit:2 Read:11", "1->3 MsgHeartbeat Term:1 Commit:2 Read:11",
+        ])
+        c.stabilize()
+        #expect(c.readStates[1] == (1...11).map { ReadState(context: $0, index: index) })
+    }
+
     // Reference: dissertation §6.4 — a follower's read is forwarded to the leader, which answers
     // with the read index.
     @Test("§6.4 a follower's read is forwarded to the leader")

@@ -165,9 +165,10 @@ struct TCPTransportInboxTests {
         }
         #expect(await eventually { log.contains("inbox full") })
         await gate.open()
-        // The one held at the gate and the inboxMax waiting behind it, at least.
-        #expect(await eventually { mailbox.messages.count >= 1 + 4 })
-        #expect(mailbox.messages.count < 50, "some were dropped")
+        // The inboxMax waiting, and the one held at the gate if the receiving task had taken it
+        // before the burst filled the inbox (on a busy machine it may not have started yet).
+        #expect(await eventually { mailbox.messages.count >= 4 })
+        #expect(mailbox.messages.count <= 1 + 4, "at most inboxMax and the one in hand; the rest were dropped")
         #expect(mailbox.messages(from: "fast").first == .ping(sequence: 1), "the oldest are kept")
         await fast.transport.shutdown()
         await slow.shutdown()
