@@ -165,6 +165,6 @@ let package = Package(
         ),
         .testTarget(name: "ConsensusBenchTests", dependencies: ["ConsensusBench"]),
         .testTarget(name: "ConsensusRecipesTests", dependencies: ["ConsensusRecipes", "Consensus", "ConsensusTesting"]),
-        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage", "ConsensusTesting"]),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus", "ConsensusCore", "ConsensusNetwork", "ConsensusStorage", "ConsensusTesting", .product(name: "CoreMetrics", package: "swift-metrics")]),
     ]
 )

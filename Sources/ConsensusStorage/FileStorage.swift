@@ -129,7 +129,8 @@ public final class FileStorage: Storage {
             return try state.withLock { s in
                 try check(s)
                 do {
-                    try s.writer.append(.hardState(hardState))
+                    // Never rolls over to a new segment (that syncs): the next synced write does.
+                    try s.writer.append(.hardState(hardState), mayRollOver: false)
                 } catch let error as StorageError {
                     s.failure = error
                     throw error
@@ -161,6 +162,10 @@ public final class FileStorage: Storage {
             }
         }
     }
+
+    /// A commit-only hard state is appended to the WAL's buffer and nothing else: the runtime may
+    /// write it in place.
+    public var buffersUnsyncedHardState: Bool { true }
 
     public func saveSnapshot(_ snapshot: Snapshot) throws {
         try state.withLock { s in

@@ -30,11 +30,20 @@ public protocol Storage: AnyObject, Sendable {
     /// Whether a write can block its thread (a file store's fsync). The runtime performs
     /// blocking writes on a thread pool, never on Swift's cooperative pool; others in place.
     var writesBlock: Bool { get }
+
+    /// Whether a write with `mustSync` false that holds nothing but a hard state never blocks: the
+    /// store only buffers it, in memory, until its next synced write. The runtime then performs it
+    /// in place, when no other write is queued or running, instead of handing it to its writer
+    /// thread and waiting for the hop back (one round trip per commit, on the write path).
+    var buffersUnsyncedHardState: Bool { get }
 }
 
 extension Storage {
     /// Writes block unless a store says otherwise.
     public var writesBlock: Bool { true }
+
+    /// No store buffers unless it says so.
+    public var buffersUnsyncedHardState: Bool { false }
 
     /// Always syncs.
     public func persist(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool) throws {

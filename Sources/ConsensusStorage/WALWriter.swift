@@ -58,12 +58,14 @@ struct WALWriter {
 
     /// Buffers a record, first moving to a new segment when this one would grow past
     /// `segmentBytesMax` (a segment always holds at least one record after its header).
-    mutating func append(_ record: WALRecord) throws {
+    /// - Parameter mayRollOver: false to stay in this segment whatever its size (moving syncs
+    ///   the segment; a caller that must not block passes false, the next append moves).
+    mutating func append(_ record: WALRecord, mayRollOver: Bool = true) throws {
         // Encoded straight into the buffer; moved out again if it must open a new segment.
         let start = buffer.count
         record.encode(into: &buffer)
         let count = buffer.count - start
-        if size + count > segmentBytesMax && size > Self.headerBytes {
+        if mayRollOver && size + count > segmentBytesMax && size > Self.headerBytes {
             let bytes = Array(buffer[start...])
             buffer.removeSubrange(start...)
             try rollOver()

@@ -82,6 +82,35 @@ struct FileStorageTests {
         #expect(state.entries.map(\.index) == [1, 2, 3, 4])
     }
 
+    @Test("A buffered commit index never moves the WAL to a new segment (that would sync, and the runtime writes it in place); the next synced write does")
+    func commitOnlyNeverRollsOver() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let s = try FileStorage(directory: dir.path, segmentBytesMax: 400)
+            // Synced writes until the WAL has just moved to a fresh segment.
+            var next: LogIndex = 1
+            while true {
+                let before = try dir.segments().count
+                try s.persist(hardState: HardState(term: 1, vote: 1, commit: next - 1), entries: entries(next...next, term: 1), snapshot: nil)
+                next += 1
+                if try dir.segments().count > before { break }
+            }
+            let segments = try dir.segments()
+            // Commit-only hard states worth more than a whole segment: none may move the WAL on.
+            for _ in 0..<40 {
+                try s.persist(hardState: HardState(term: 1, vote: 1, commit: next - 1), entries: [], snapshot: nil, mustSync: false)
+            }
+            #expect(try dir.segments() == segments)
+            // The next synced write moves on and carries the buffered commit index with it.
+            try s.persist(hardState: nil, entries: entries(next...next, term: 1), snapshot: nil)
+            s.close()
+        }
+        let state = try FileStorage(directory: dir.path, segmentBytesMax: 400).load()
+        #expect(state.hardState.commit == state.entries.last!.index - 1)
+        #expect(state.entries.map(\.index) == Array(1...state.entries.last!.index))
+    }
+
     @Test("A snapshot from the leader replaces the log; a local snapshot compacts it (§7)")
     func snapshots() throws {
         let dir = TemporaryDirectory()

@@ -37,6 +37,11 @@ public struct PersistBatch: Sendable {
     /// without waiting for the disk (it still feeds ``NodeInput/persisted`` once written). See
     /// `Ready.mustSync`.
     public var mustSync: Bool = true
+
+    /// Only a hard state, and no need to wait for the disk (a commit index that moved).
+    public var isUnsyncedHardStateOnly: Bool {
+        !mustSync && hardState != nil && entries.isEmpty && snapshot == nil
+    }
 }
 
 extension NodeDirective: CustomStringConvertible {

@@ -180,8 +180,10 @@ public actor ConsensusTrait {
         for directive in directives {
             switch directive {
             case .persist(let batch):
-                if storage.writesBlock {
-                    writer?.submit(.persist(batch))
+                if storage.writesBlock, let writer, !writer.writesInPlace(batch) {
+                    writer.submit(.persist(batch))
+                } else if storage.writesBlock && writer == nil {
+                    // Stopped: nothing more reaches the store.
                 } else {
                     do {
                         try storage.persist(hardState: batch.hardState, entries: batch.entries, snapshot: batch.snapshot, mustSync: batch.mustSync)
