@@ -105,8 +105,13 @@ extension NodeStateMachine {
         }
         guard !payloads.isEmpty else { return }
         do {
-            _ = try raft!.propose(batch: payloads)
-            for c in proposed { proposals[c.id]?.sent = true }
+            let indexes = try raft!.propose(batch: payloads)
+            // The leader holds these commands already: applying them need not decode them.
+            let term = raft!.lastTerm
+            for (index, c) in zip(indexes, proposed) {
+                decoded.remember(c, index: index, term: term)
+                proposals[c.id]?.sent = true
+            }
         } catch {
             switch error {
             case .notLeader, .transferInProgress:

@@ -104,8 +104,8 @@ extension NodeStateMachine {
     }
 
     /// The user key an entry writes, for `logAppended` (member records are internal: none).
-    private func userKey(of entry: Entry) -> String? {
-        guard entry.kind == .normal, let command = try? CommandCodec.decode(entry.data) else { return nil }
+    private mutating func userKey(of entry: Entry) -> String? {
+        guard entry.kind == .normal, let command = decoded.command(of: entry) else { return nil }
         return command.operation.keys.first.flatMap { MemberRecords.isReserved($0) ? nil : $0 }
     }
 
@@ -121,6 +121,7 @@ extension NodeStateMachine {
                 if before != after { emit(.stateChanged(key: key, newValue: after, oldValue: before)) }
             }
             lastSnapshotIndex = snapshot.metadata.index
+            decoded.forget(through: snapshot.metadata.index)
             history.reset(after: snapshot.metadata.index)
             learnMembers()
         } catch {
@@ -136,7 +137,7 @@ extension NodeStateMachine {
         }
         let command: Command
         do {
-            command = try CommandCodec.decode(entry.data)
+            command = try decoded.take(entry)
         } catch {
             // Every member skips the same undecodable entry the same way.
             store.skip(at: entry.index)

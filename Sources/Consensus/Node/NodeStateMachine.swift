@@ -75,6 +75,8 @@ public struct NodeStateMachine: Sendable {
 
     var lastLeader: NodeID?
     var lastSnapshotIndex: LogIndex = 0
+    /// Commands of appended entries not applied yet, decoded once (see ``DecodedCommands``).
+    var decoded = DecodedCommands()
     /// The write waiting for ``NodeInput/persisted``.
     var persisting: PersistInFlight?
     /// Inputs that arrived while a batch was being persisted, handled once it is durable.
