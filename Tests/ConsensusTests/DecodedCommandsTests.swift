@@ -75,4 +75,16 @@ struct DecodedCommandsTests {
         }
         for name in ["n1", "n2", "n3"] { #expect(h[name].decoded.count == 0, "\(name) still holds decoded commands") }
     }
+
+    @Test("A member that stops lets go of the commands it had decoded but not applied")
+    func stopForgets() {
+        let h = NodeHarness(members: ["n1", "n2", "n3"], configuration: NodeStateMachineTests.raft())
+        h.start()
+        h.elect("n1")
+        // Proposed and remembered by the leader; not committed while the appends are undelivered.
+        _ = h.request("n1", .propose(.put(key: "k", value: .int(1))))
+        #expect(h["n1"].decoded.count == 1)
+        _ = h.feed("n1", .stop)
+        #expect(h["n1"].decoded.count == 0)
+    }
 }

@@ -273,6 +273,8 @@ public struct NodeStateMachine: Sendable {
         if majority != nil { stopMajority() }
         leaderClock.follow()
         persisting = nil
+        // Nothing will be applied from these any more: a stopped member holds no log.
+        decoded = DecodedCommands()
         failAll(error)
     }
 
