@@ -66,6 +66,8 @@ struct DecodedCommandsTests {
         for (i, v) in values.enumerated() {
             let (id, _) = h.request(i % 2 == 0 ? "n1" : "n2", .propose(.put(key: "k\(i)", value: v)))
             #expect(h.run(until: { $0.proposal(id) != nil }, maxTicks: 100))
+            // The answer reports the value as stored, whichever member applied it from where.
+            #expect(h.proposal(id)?.value == v.canonical)
         }
         h.run(ticks: 10)
         for (i, v) in values.enumerated() {

@@ -180,9 +180,11 @@ extension NodeStateMachine {
             acknowledged = 0
             for voter in configuration.voters where voter == numericID || (matches[voter] ?? 0) >= index { acknowledged += 1 }
         }
+        // Canonical, as a decoded command's values are: the leader applies its own proposals
+        // from memory (see DecodedCommands), and every member must report the same value.
         let (key, value) = command.operation.summary
         return ProposalResult(
-            proposalID: command.id.description, accepted: result.succeeded, key: key, value: value,
+            proposalID: command.id.description, accepted: result.succeeded, key: key, value: value?.canonical,
             votes: .init(for: acknowledged, against: 0, total: configuration.voters.count), quorumRequired: quorum,
             error: result.succeeded ? nil : result.failureReason, errorCode: nil, index: index, result: result)
     }
