@@ -29,7 +29,7 @@ struct CommandCodecTests {
     func roundTripWithoutCompression(operation: StoreOperation) throws {
         let command = Command(id: ProposalID(node: 0x3f2a, sequence: 17), time: 1_700_000_000_000, operation: operation)
         let bytes = try CommandCodec.encode(command, compressAbove: nil)
-        #expect(bytes.first == 0)
+        #expect(bytes.first == CommandCodec.Format.binary.rawValue)
         #expect(try CommandCodec.decode(bytes) == command)
     }
 
@@ -45,15 +45,15 @@ struct CommandCodecTests {
         let command = Command(id: ProposalID(node: 1, sequence: 1), time: 0, operation: .put(key: "scores", value: big))
         let plain = try CommandCodec.encode(command, compressAbove: nil)
         let compressed = try CommandCodec.encode(command, compressAbove: 1024)
-        #expect(plain.first == 0)
-        #expect(compressed.first == 1)
+        #expect(plain.first == CommandCodec.Format.binary.rawValue)
+        #expect(compressed.first == CommandCodec.Format.deflateBinary.rawValue)
         #expect(compressed.count * 10 < plain.count)
         #expect(try CommandCodec.decode(compressed) == command)
     }
 
     @Test func smallPayloadBelowThresholdStaysPlain() throws {
         let command = Command(id: ProposalID(node: 1, sequence: 1), time: 0, operation: .put(key: "k", value: "v"))
-        #expect(try CommandCodec.encode(command, compressAbove: 10_000).first == 0)
+        #expect(try CommandCodec.encode(command, compressAbove: 10_000).first == CommandCodec.Format.binary.rawValue)
     }
 
     @Test func compressedFormIsChosenOnlyWhenItIsSmaller() throws {
@@ -61,7 +61,7 @@ struct CommandCodecTests {
         let plain = try CommandCodec.encode(command, compressAbove: nil)
         let bytes = try CommandCodec.encode(command, compressAbove: 0)
         #expect(bytes.count <= plain.count)
-        if bytes.first == 1 { #expect(bytes.count < plain.count) } else { #expect(bytes == plain) }
+        if bytes.first == CommandCodec.Format.deflateBinary.rawValue { #expect(bytes.count < plain.count) } else { #expect(bytes == plain) }
         #expect(try CommandCodec.decode(bytes) == command)
     }
 
@@ -99,9 +99,19 @@ struct CommandCodecTests {
         #expect(isCorrupt { try CommandCodec.decodeSnapshot([0] + Array("[]".utf8)) })
     }
 
+    /// Data directories written before the binary form hold JSON payloads (formats 0 and 1):
+    /// they still decode, to the same commands.
+    @Test(arguments: everyOperation)
+    func jsonPayloadsOfEarlierVersionsStillDecode(operation: StoreOperation) throws {
+        let command = Command(id: ProposalID(node: 0x3f2a, sequence: 17), time: -5, operation: operation)
+        let json = Array(try ConsensusValue.jsonEncoder().encode(command))
+        #expect(try CommandCodec.decode([CommandCodec.Format.json.rawValue] + json) == command)
+        #expect(try CommandCodec.decode([CommandCodec.Format.deflate.rawValue] + CommandCodec.compress(json)) == command)
+    }
+
     @Test func commandJSONIsReadable() throws {
         let command = Command(id: ProposalID(node: 2, sequence: 5), time: 9, operation: .compareAndSwap(key: "k", expected: .null, new: nil))
-        let json = String(decoding: try CommandCodec.encode(command, compressAbove: nil).dropFirst(), as: UTF8.self)
+        let json = String(decoding: try ConsensusValue.jsonEncoder().encode(command), as: UTF8.self)
         #expect(json == #"{"id":{"node":2,"sequence":5},"operation":{"expected":null,"key":"k","type":"compareAndSwap"},"time":9}"#)
     }
 

@@ -13,9 +13,9 @@ public enum CommandCodecError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .empty:
-            return "empty payload: expected a format byte (0 = JSON, 1 = deflate-compressed JSON)"
+            return "empty payload: expected a format byte (0 = JSON, 1 = deflate-compressed JSON, 2 = binary, 3 = deflate-compressed binary)"
         case .unknownFormat(let byte):
-            return "unknown payload format byte \(byte): expected 0 (JSON) or 1 (deflate-compressed JSON)"
+            return "unknown payload format byte \(byte): expected 0 (JSON), 1 (deflate-compressed JSON), 2 (binary) or 3 (deflate-compressed binary); was it written by a newer version?"
         case .corrupt(let detail):
             return "corrupt payload: \(detail)"
         case .decompressedTooLarge(let limit):

@@ -61,7 +61,7 @@ struct SimulatedNode: Sendable {
     /// Applies a committed entry to the store: commands are applied, anything else skipped.
     /// Returns the command and its result when the entry carried one.
     mutating func applyToStore(_ e: Entry) -> (Command, OperationResult)? {
-        if e.kind == .normal, e.data.first == 0 || e.data.first == 1, let command = try? CommandCodec.decode(e.data) {
+        if e.kind == .normal, let format = e.data.first, format <= CommandCodec.Format.deflateBinary.rawValue, let command = try? CommandCodec.decode(e.data) {
             return (command, store.apply(command, at: e.index).result)
         }
         store.skip(at: e.index)
