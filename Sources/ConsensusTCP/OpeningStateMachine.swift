@@ -110,9 +110,9 @@ struct OpeningStateMachine {
     private mutating func receive(_ handshake: Handshake) -> [Action] {
         guard peer == nil else { return refuse(.protocolViolation, "peer \(handshake.nodeName) sent a second handshake") }
         let name = handshake.nodeName
-        if handshake.protocolVersion != PeerWire.version {
+        if handshake.protocolVersion != PeerWire.protocolVersion {
             return refuse(.incompatibleVersion,
-                "peer \(name) speaks protocol version \(handshake.protocolVersion); this member speaks \(PeerWire.version)")
+                "peer \(name) speaks protocol version \(handshake.protocolVersion); this member speaks \(PeerWire.protocolVersion)")
         }
         if handshake.clusterID != identity.clusterID {
             return refuse(.wrongCluster,

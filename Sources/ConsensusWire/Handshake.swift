@@ -5,7 +5,7 @@ import ConsensusNetwork
 /// refuses a peer whose ``clusterID`` differs from its own, whose ``nodeName`` is not a member
 /// it knows, or whose ``protocolVersion`` it does not speak, and logs why.
 public struct Handshake: Sendable, Hashable {
-    /// The peer protocol version the sender speaks (by default this build's ``PeerWire/version``).
+    /// The peer protocol version the sender speaks (by default this build's ``PeerWire/protocolVersion``).
     public var protocolVersion: UInt8
     /// The cluster the sender belongs to (`--cluster-id`).
     public var clusterID: String
@@ -16,7 +16,7 @@ public struct Handshake: Sendable, Hashable {
     ///   - protocolVersion: The peer protocol version the sender speaks.
     ///   - clusterID: The sender's cluster.
     ///   - nodeName: The sender's member name.
-    public init(protocolVersion: UInt8 = PeerWire.version, clusterID: String, nodeName: String) {
+    public init(protocolVersion: UInt8 = PeerWire.protocolVersion, clusterID: String, nodeName: String) {
         self.protocolVersion = protocolVersion
         self.clusterID = clusterID
         self.nodeName = nodeName

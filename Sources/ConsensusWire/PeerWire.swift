@@ -26,6 +26,17 @@ public enum PeerWire {
     /// The wire format version this build writes and reads.
     public static let version: UInt8 = 1
 
+    /// The peer protocol version this build speaks, sent in every ``Handshake``: the frame layout
+    /// (``version``) and the meaning of what frames carry. Members that speak different protocol
+    /// versions refuse each other at the handshake, with both versions in the reason.
+    ///
+    /// - 1: log entries and forwarded commands hold commands as JSON.
+    /// - 2: they hold commands in the binary form (`CommandCodec` format 2). A member of version 1
+    ///   could not read them and would skip them, so the two do not talk: stop every member,
+    ///   upgrade them all, start them again (their data directories, JSON entries included, are
+    ///   read as before).
+    public static let protocolVersion: UInt8 = 2
+
     /// The bytes before a frame's payload: length (4), version (1) and type (1).
     public static let headerBytes = 6
 

@@ -107,4 +107,17 @@ struct OpeningStateMachineTests {
         _ = t.start()
         #expect(reasons(t.timedOut(after: .seconds(1))) == [.protocolViolation])
     }
+
+    @Test("A member of the build before binary log entries (protocol version 1) is refused at the handshake, both versions named: it would skip entries it cannot read")
+    func earlierProtocolVersionIsRefused() {
+        var l = Machine(role: .listener, identity: identity("b", knows: ["a"]), nonce: [])
+        let actions = l.receive(.peer(.handshake(Handshake(protocolVersion: 1, clusterID: "c", nodeName: "a"))))
+        #expect(reasons(actions) == [.incompatibleVersion])
+        let detail = actions.compactMap { action -> String? in
+            if case .refuse(let r) = action { return r.message }
+            return nil
+        }
+        #expect(detail == ["peer a speaks protocol version 1; this member speaks 2"])
+        #expect(PeerWire.protocolVersion == 2)
+    }
 }

@@ -64,7 +64,7 @@ struct PeerFrameRoundTripTests {
         ])
         #expect(try PeerFrame.handshake(Handshake(clusterID: "c", nodeName: "n1")).encoded() == [
             22, 0, 0, 0, 1, 0x01,
-            1,  // protocol version
+            2,  // protocol version (PeerWire.protocolVersion)
             1, 0, 0, 0, 0, 0, 0, 0, 0x63,  // "c"
             2, 0, 0, 0, 0, 0, 0, 0, 0x6E, 0x31,  // "n1"
         ])
