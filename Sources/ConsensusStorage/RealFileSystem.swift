@@ -60,6 +60,9 @@ public struct RealFileSystem: FileSystem {
         }
         defer { close(fd) }
         var result: [UInt8] = []
+        // Room for the whole file at once: growing by doubling would hold up to twice its size.
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size > 0 { result.reserveCapacity(Int(info.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
