@@ -44,21 +44,8 @@ consensus="$root/.build-bench/release/consensus"
 
 # --- processes, cleanup ----------------------------------------------------------------------
 tmp=$(mktemp -d /tmp/compare-etcd.XXXXXX)
-pids=()
-# Stops the processes this script started (only those, by PID): SIGTERM, SIGKILL after 10 s.
-stop_started() {
-  local pid _
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 100); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
+# shellcheck source=started-processes.sh
+source "$here/started-processes.sh"
 cleanup() {
   stop_started
   rm -rf "$tmp"
