@@ -683,6 +683,25 @@ struct KeyValueStoreSnapshotTests {
         #expect(try CommandCodec.decodeSnapshot(CommandCodec.encodeSnapshot(Self.populated(), compressAbove: 0)) == Self.populated())
     }
 
+    /// A value as deep as a store takes still snapshots and reads back (the snapshot's JSON adds
+    /// levels of its own, and JSON readers stop at 512); one level more is refused when applied,
+    /// on every member alike, instead of making the next snapshot unreadable.
+    @Test func valuesNestedPastTheLimitAreRejectedAndTheDeepestAllowedSnapshots() throws {
+        func nested(_ depth: Int) -> ConsensusValue {
+            (0..<depth).reduce(ConsensusValue.int(1)) { inner, i in i % 2 == 0 ? .array([inner]) : .object(["k": inner]) }
+        }
+        #expect(!nested(KeyValueStore.valueNestingMax).nests(deeperThan: KeyValueStore.valueNestingMax))
+        #expect(nested(KeyValueStore.valueNestingMax + 1).nests(deeperThan: KeyValueStore.valueNestingMax))
+        var driver = StoreDriver()
+        let deepest = driver.apply(.put(key: "deep", value: nested(KeyValueStore.valueNestingMax)))
+        #expect(deepest.result.succeeded)
+        let tooDeep = driver.apply(.put(key: "deeper", value: nested(KeyValueStore.valueNestingMax + 1)))
+        #expect(tooDeep.result == .rejected(reason: "a value must not nest arrays and objects more than 500 levels deep (snapshots could not be read back)"))
+        let swapped = driver.apply(.compareAndSwap(key: "deep", expected: nil, new: nested(KeyValueStore.valueNestingMax + 1)))
+        #expect(swapped.result == tooDeep.result)
+        #expect(try CommandCodec.decodeSnapshot(CommandCodec.encodeSnapshot(driver.store, compressAbove: nil)) == driver.store)
+    }
+
     @Test func emptyStoreRoundTrips() throws {
         #expect(try KeyValueStore(snapshot: KeyValueStore().snapshot()) == KeyValueStore())
     }

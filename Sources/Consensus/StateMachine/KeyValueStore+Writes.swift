@@ -90,8 +90,17 @@ extension KeyValueStore {
         key.isEmpty ? "a key must not be empty" : nil
     }
 
-    /// Why `value` cannot be stored, or `nil` if it can.
+    /// How deep a stored value may nest arrays and objects. Snapshots are JSON, which wraps each
+    /// value in three more levels, and JSON readers stop at 512: a deeper value would make the
+    /// next snapshot unreadable, and a member could not restart from it.
+    static let valueNestingMax = 500
+
+    /// Why `value` cannot be stored, or `nil` if it can. Checked when a command is applied, so
+    /// every member refuses the same commands.
     static func invalidValue(_ value: ConsensusValue) -> String? {
-        value.isRepresentableInJSON ? nil : "a value must not contain NaN or infinity (JSON cannot carry them)"
+        if value.nests(deeperThan: valueNestingMax) {
+            return "a value must not nest arrays and objects more than \(valueNestingMax) levels deep (snapshots could not be read back)"
+        }
+        return value.isRepresentableInJSON ? nil : "a value must not contain NaN or infinity (JSON cannot carry them)"
     }
 }

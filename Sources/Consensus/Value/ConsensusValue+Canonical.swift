@@ -21,6 +21,16 @@ extension ConsensusValue {
     }
 
     /// `false` if the value holds a NaN or an infinite double anywhere, which JSON cannot express.
+    /// Whether arrays and objects nest more than `limit` levels deep in this value (a scalar is 0
+    /// levels, `[1]` one). It looks no deeper than `limit + 1` levels, however deep the value.
+    public func nests(deeperThan limit: Int) -> Bool {
+        switch self {
+        case .array(let elements): return limit <= 0 || elements.contains { $0.nests(deeperThan: limit - 1) }
+        case .object(let members): return limit <= 0 || members.values.contains { $0.nests(deeperThan: limit - 1) }
+        case .null, .bool, .int, .double, .string: return false
+        }
+    }
+
     public var isRepresentableInJSON: Bool {
         switch self {
         case .double(let value): return value.isFinite
