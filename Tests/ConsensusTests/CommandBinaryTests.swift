@@ -106,6 +106,8 @@ struct CommandBinaryTests {
         #expect(corruptReason(header + [2, 2, 0, 0, 0, 0xff, 0xfe])?.contains("not UTF-8") == true)
         // .counterBatch claiming 4 billion deltas in a few bytes: refused before reserving memory
         #expect(corruptReason(header + [9, 0xff, 0xff, 0xff, 0xff, 0])?.contains("a count of") == true)
+        // .put of an object claiming 10 members in 20 bytes (a member takes at least 5)
+        #expect(corruptReason(header + [1, 1, 0, 0, 0, 0x6b, 7, 10, 0, 0, 0] + Array(repeating: 0, count: 20))?.contains("a count of 10") == true)
         // .put of an object repeating its key
         let repeated: [UInt8] = [1, 1, 0, 0, 0, 0x6b, 7, 2, 0, 0, 0, 1, 0, 0, 0, 0x61, 0, 1, 0, 0, 0, 0x61, 0]
         #expect(corruptReason(header + repeated)?.contains("repeated key") == true)

@@ -197,10 +197,10 @@ enum CommandBinary {
                 key: try readString(&r), expected: try readOptional(&r, depth: depth + 1), new: try readOptional(&r, depth: depth + 1))
         case .transaction:
             var conditions: [Condition] = []
-            for _ in 0..<(try readCount(&r)) { conditions.append(try readCondition(&r, depth: depth + 1)) }
+            for _ in 0..<(try readCount(&r, bytesEach: 5)) { conditions.append(try readCondition(&r, depth: depth + 1)) }
             var branches: [[StoreOperation]] = [[], []]
             for b in 0..<2 {
-                for _ in 0..<(try readCount(&r)) { branches[b].append(try readOperation(&r, depth: depth + 1)) }
+                for _ in 0..<(try readCount(&r, bytesEach: 5)) { branches[b].append(try readOperation(&r, depth: depth + 1)) }
             }
             return .transaction(Transaction(conditions: conditions, success: branches[0], failure: branches[1]))
         case .lockAcquire:
@@ -214,7 +214,7 @@ enum CommandBinary {
             return .counterAdd(name: try readString(&r), delta: Int64(bitPattern: try r.u64()))
         case .counterBatch:
             var deltas: [CounterDelta] = []
-            for _ in 0..<(try readCount(&r)) {
+            for _ in 0..<(try readCount(&r, bytesEach: 12)) {
                 deltas.append(CounterDelta(name: try readString(&r), delta: Int64(bitPattern: try r.u64())))
             }
             return .counterBatch(deltas)
@@ -257,13 +257,14 @@ enum CommandBinary {
         case .array:
             let n = try readCount(&r)
             var elements: [ConsensusValue] = []
-            elements.reserveCapacity(n)
+            elements.reserveCapacity(min(n, reservedElementsMax))
             for _ in 0..<n { elements.append(try readValue(&r, depth: depth + 1)) }
             return .array(elements)
         case .object:
-            let n = try readCount(&r)
+            // A member takes at least 5 bytes: its key's length and its value's tag.
+            let n = try readCount(&r, bytesEach: 5)
             var members: [String: ConsensusValue] = [:]
-            members.reserveCapacity(n)
+            members.reserveCapacity(min(n, reservedElementsMax))
             for _ in 0..<n {
                 let key = try readString(&r)
                 members[key] = try readValue(&r, depth: depth + 1)
@@ -280,11 +281,15 @@ enum CommandBinary {
         return s
     }
 
-    /// A count of elements, each of which takes at least one byte: a count past the bytes left is
-    /// corrupt, and is refused before anything is reserved for it.
-    private static func readCount(_ r: inout LittleEndian.Reader) throws(LittleEndian.Malformed) -> Int {
+    /// The most elements reserved up front for an array or object: past it, they grow as they
+    /// are read, so memory follows the elements actually there, not a count a payload claims.
+    private static let reservedElementsMax = 1_024
+
+    /// A count of elements, each of which takes at least `bytesEach` bytes: a count the bytes left
+    /// cannot hold is corrupt, and is refused before anything is reserved for it.
+    private static func readCount(_ r: inout LittleEndian.Reader, bytesEach: Int = 1) throws(LittleEndian.Malformed) -> Int {
         let n = Int(try r.u32())
-        guard n <= r.remaining else { throw malformed("a count of \(n) with \(r.remaining) bytes left") }
+        guard n <= r.remaining / bytesEach else { throw malformed("a count of \(n) with \(r.remaining) bytes left") }
         return n
     }
 
