@@ -200,13 +200,27 @@ struct WALRecoveryTests {
         #expect(throws: StorageError.missingSnapshot(file: snapshotFile)) { try FileStorage(directory: dir.path) }
     }
 
+    @Test("A directory of format 1 (before binary commands) opens with its log, and is marked format 2, which builds of format 1 refuse")
+    func formatOneIsReadAndMarkedTwo() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var storage = try FileStorage(directory: dir.path)
+        try storage.persist(hardState: HardState(term: 2, vote: 1, commit: 1), entries: [Entry(term: 2, index: 1, data: [0, 1, 2])], snapshot: nil)
+        storage.close()
+        try "swift-consensus-storage 1\n".write(toFile: dir.file("FORMAT"), atomically: true, encoding: .utf8)
+        storage = try FileStorage(directory: dir.path)
+        #expect(try storage.load().entries == [Entry(term: 2, index: 1, data: [0, 1, 2])])
+        storage.close()
+        #expect(try String(contentsOfFile: dir.file("FORMAT"), encoding: .utf8) == "swift-consensus-storage 2\n")
+    }
+
     @Test("A directory written in another format is refused with both versions named")
     func wrongFormat() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         try FileStorage(directory: dir.path).close()
         try "swift-consensus-storage 99\n".write(toFile: dir.file("FORMAT"), atomically: true, encoding: .utf8)
-        #expect(throws: StorageError.unsupportedFormat(found: "swift-consensus-storage 99", expected: "swift-consensus-storage 1")) {
+        #expect(throws: StorageError.unsupportedFormat(found: "swift-consensus-storage 99", expected: "swift-consensus-storage 2")) {
             try FileStorage(directory: dir.path)
         }
         try FileManager.default.removeItem(atPath: dir.file("FORMAT"))
