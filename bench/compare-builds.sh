@@ -10,7 +10,8 @@
 #
 # Build each binary with `swift build -c release` (copy the first one aside before building the
 # second). Needs wrk (installed with apt-get when missing), curl and python3. Stops everything it
-# started, by PID, and removes its temporary directory. A benchmark: not part of swift test.
+# started, by PID, and removes its temporary directory; stops with a message if any request fails
+# or is answered other than 2xx. A benchmark: not part of swift test.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-2}
@@ -70,8 +71,18 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')"
   [[ -n $leader ]] || { echo "$label: no leader within 60 s; logs in $dir.*.log" >&2; exit 1; }
   local before=() pid
   for pid in "${members[@]}"; do before+=("$(cpu_ticks "$pid")"); done
-  local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/wrk-put.lua" "http://$leader" -- "$KEYS" "$VALUE_SIZE" | grep '^WRK_RESULT')
+  local out line threads=$((CONNECTIONS < 2 ? CONNECTIONS : 2))
+  out=$(wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/wrk-put.lua" "http://$leader" -- "$KEYS" "$VALUE_SIZE") ||
+    { echo "$label: wrk failed: $out" >&2; exit 1; }
+  line=$(grep '^WRK_RESULT' <<<"$out") || { echo "$label: wrk printed no result: $out" >&2; exit 1; }
+  out=$line
+  # Failed requests count in wrk's totals: a build that answers errors fast would look faster.
+  local failed
+  failed=$(python3 -c "
+import re, sys
+f = dict(re.findall(r'(\w+)=([0-9.]+)', sys.argv[1]))
+print(sum(int(f[k]) for k in ('connect_errors', 'read_errors', 'write_errors', 'timeouts', 'non2xx')))" "$out")
+  ((failed == 0)) || { echo "$label: $failed requests failed or were not answered 2xx: $out" >&2; exit 1; }
   local hz requests
   hz=$(getconf CLK_TCK)
   requests=$(grep -o 'requests=[0-9]*' <<<"$out" | cut -d= -f2)
