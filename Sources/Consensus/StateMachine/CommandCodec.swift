@@ -42,13 +42,7 @@ public enum CommandCodec {
         var writer = LittleEndian.Writer(bytes: [Format.binary.rawValue])
         writer.bytes.reserveCapacity(64)
         try CommandBinary.write(command, to: &writer)
-        if let compressAbove, writer.bytes.count - 1 > compressAbove {
-            let compressed = try compress(Array(writer.bytes.dropFirst()))
-            if compressed.count + 1 < writer.bytes.count {
-                return [Format.deflateBinary.rawValue] + compressed
-            }
-        }
-        return writer.bytes
+        return try frame(writer.bytes, compressAbove: compressAbove, plain: .binary, deflated: .deflateBinary)
     }
 
     /// Decodes a payload written by ``encode(_:compressAbove:)``, or a JSON one written by earlier
@@ -58,21 +52,12 @@ public enum CommandCodec {
     /// - Returns: the command.
     /// - Throws: ``CommandCodecError`` on an empty payload, an unknown format byte or corrupt data.
     public static func decode(_ bytes: [UInt8]) throws -> Command {
-        guard let first = bytes.first else { throw CommandCodecError.empty }
-        switch Format(rawValue: first) {
-        case .binary?:
-            return try readBinary(bytes[1...])
-        case .deflateBinary?:
-            return try readBinary(decompress(Array(bytes.dropFirst()))[...])
-        case .json?, .deflate?:
-            let json = try unframe(bytes)
-            do {
-                return try JSONDecoder().decode(Command.self, from: Data(json))
-            } catch {
-                throw CommandCodecError.corrupt("command JSON does not decode: \(error)")
-            }
-        case nil:
-            throw CommandCodecError.unknownFormat(first)
+        let (isBinary, body) = try unframe(bytes)
+        if isBinary { return try readBinary(body) }
+        do {
+            return try JSONDecoder().decode(Command.self, from: Data(body))
+        } catch {
+            throw CommandCodecError.corrupt("command JSON does not decode: \(error)")
         }
     }
 
@@ -91,7 +76,7 @@ public enum CommandCodec {
     ///   - compressAbove: the size in bytes above which to try compression; `nil` never compresses.
     /// - Returns: the payload bytes.
     public static func encodeSnapshot(_ store: KeyValueStore, compressAbove: Int?) throws -> [UInt8] {
-        try frame(store.snapshot(), compressAbove: compressAbove)
+        try frame([Format.json.rawValue] + store.snapshot(), compressAbove: compressAbove, plain: .json, deflated: .deflate)
     }
 
     /// Restores a state machine from a payload written by ``encodeSnapshot(_:compressAbove:)``.
@@ -100,7 +85,9 @@ public enum CommandCodec {
     /// - Returns: the restored store.
     /// - Throws: ``CommandCodecError`` on an empty payload, an unknown format byte or corrupt data.
     public static func decodeSnapshot(_ bytes: [UInt8]) throws -> KeyValueStore {
-        try KeyValueStore(snapshot: unframe(bytes))
+        let (isBinary, body) = try unframe(bytes)
+        guard !isBinary else { throw CommandCodecError.corrupt("format \(bytes[0]) holds a command, not JSON") }
+        return try KeyValueStore(snapshot: Array(body))
     }
 
     /// Deflate-compresses `bytes` (raw deflate, no header).
@@ -133,26 +120,30 @@ public enum CommandCodec {
         }
     }
 
-    /// Prefixes `json` with its format byte, compressing it when asked and worthwhile.
-    private static func frame(_ json: [UInt8], compressAbove: Int?) throws -> [UInt8] {
-        if let compressAbove, json.count > compressAbove {
-            let compressed = try compress(json)
-            if compressed.count < json.count {
-                return [Format.deflate.rawValue] + compressed
+    /// The payload to store: `payload` (its first byte the `plain` format, the body after it), or
+    /// the `deflated` format and the compressed body, when compression is asked for, the body is
+    /// over `compressAbove` bytes and compressing it makes it smaller.
+    private static func frame(_ payload: [UInt8], compressAbove: Int?, plain: Format, deflated: Format) throws -> [UInt8] {
+        let bodyCount = payload.count - 1
+        if let compressAbove, bodyCount > compressAbove {
+            let compressed = try compress(Array(payload.dropFirst()))
+            if compressed.count < bodyCount {
+                return [deflated.rawValue] + compressed
             }
         }
-        return [Format.json.rawValue] + json
+        return payload
     }
 
-    /// Checks the format byte and returns the JSON it introduces, inflated if needed.
-    private static func unframe(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// Checks the format byte; returns whether the body is a binary command, and the body,
+    /// inflated if it was compressed.
+    private static func unframe(_ bytes: [UInt8]) throws -> (isBinary: Bool, body: ArraySlice<UInt8>) {
         guard let first = bytes.first else { throw CommandCodecError.empty }
         guard let format = Format(rawValue: first) else { throw CommandCodecError.unknownFormat(first) }
-        let body = Array(bytes.dropFirst())
         switch format {
-        case .json: return body
-        case .deflate: return try decompress(body)
-        case .binary, .deflateBinary: throw CommandCodecError.corrupt("format \(first) holds a command, not JSON")
+        case .json: return (false, bytes[1...])
+        case .deflate: return (false, try decompress(Array(bytes.dropFirst()))[...])
+        case .binary: return (true, bytes[1...])
+        case .deflateBinary: return (true, try decompress(Array(bytes.dropFirst()))[...])
         }
     }
 }

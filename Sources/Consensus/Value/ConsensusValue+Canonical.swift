@@ -20,7 +20,6 @@ extension ConsensusValue {
         }
     }
 
-    /// `false` if the value holds a NaN or an infinite double anywhere, which JSON cannot express.
     /// Whether arrays and objects nest more than `limit` levels deep in this value (a scalar is 0
     /// levels, `[1]` one). It looks no deeper than `limit + 1` levels, however deep the value.
     public func nests(deeperThan limit: Int) -> Bool {
@@ -31,6 +30,7 @@ extension ConsensusValue {
         }
     }
 
+    /// `false` if the value holds a NaN or an infinite double anywhere, which JSON cannot express.
     public var isRepresentableInJSON: Bool {
         switch self {
         case .double(let value): return value.isFinite
