@@ -43,11 +43,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # run BINARY LABEL: one cluster, one load, one line.
 run() {
   local bin=$1 label=$2 dir="$tmp/$2-$round" i
-  read -r -a ports <<<"$(python3 -c '
-import socket
-s = [socket.socket() for _ in range(6)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(" ".join(str(x.getsockname()[1]) for x in s))')"
+  read -r -a ports <<<"$(free_ports 6)"
   local peers="n1=127.0.0.1:${ports[0]},n2=127.0.0.1:${ports[2]},n3=127.0.0.1:${ports[4]}"
   local apis=() members=()
   for i in 0 1 2; do
